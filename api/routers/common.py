@@ -1,0 +1,41 @@
+"""What every router shares: the service dependency and the documented error answers."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from ..schemas import ErrorBody
+from ..service import Service
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    401: "缺少 API 密钥或密钥无效（missing_key、invalid_key）",
+    403: "密钥的角色无权访问此接口（wrong_role）",
+    404: "对象不存在",
+    409: "与已保存的数据冲突",
+    413: "请求体或批量过大（body_too_large、batch_too_large）",
+    422: "请求无效：字段缺失、类型错误、取值无效或 JSON 格式错误；field 指明出错字段",
+    429: "请求过于频繁（rate_limited），见 Retry-After",
+}
+
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def errors(*statuses: int, notes: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry documenting the given error statuses with the common error body.
+
+    The JSON content is named explicitly so routes that answer success in another format (``/metrics``) still
+    document their errors as JSON.
+    """
+    notes = notes or {}
+    return {status: {"model": ErrorBody, "description": notes.get(status, ERROR_DESCRIPTIONS[status]),
+                     "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+            for status in statuses}
+
+
+AUTH_ERRORS = (401, 403)
+
+
+def get_service(request: Request) -> Service:
+    return request.app.state.service

@@ -1,0 +1,229 @@
+"""Request and response bodies of the HTTP API (Pydantic), kept apart from the storage models.
+
+Input is checked twice on purpose: here for shape and types, then by the library's ``build_suggestion`` for what it
+means (empty text, over-long text, unreadable dates), so the API and the file intake reject exactly the same rows.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from .messages import DECISIONS
+
+Decision = Literal["shortlist", "digest", "reject", "adopted", "not_adopted"]
+Role = Literal["intake", "reviewer", "admin"]
+TargetType = Literal["issue", "suggestion"]
+assert set(Decision.__args__) == set(DECISIONS)  # the codes here and the labels in messages.py must not drift
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="稳定的英文错误码，供程序判断", examples=["missing"])
+    message: str = Field(description="中文说明", examples=["缺少必填字段"])
+    field: str | None = Field(description="出错的字段路径；与具体字段无关时为 null", examples=["items[0].title"])
+    details: list[dict[str, Any]] | None = Field(default=None, description="有多处错误时列出全部")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# ---- suggestions -------------------------------------------------------------------------------------------------
+
+class SuggestionDraft(BaseModel):
+    """A suggestion as the intake form sends it; only title or body must carry text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, min_length=1, max_length=200, description="提交方自己的编号")
+    title: str = Field(default="", description="标题（原文原样保存）")
+    body: str = Field(default="", description="正文（原文原样保存）")
+    submitter: str | None = Field(default=None, max_length=200, description="提交单位编号；缺省时用组织名称")
+    org_name: str = Field(default="", max_length=500)
+    org_type: str = Field(default="", max_length=200)
+    sector: str = Field(default="", max_length=200, description="领域")
+    district: str = Field(default="", max_length=200, description="区域")
+    submitted_at: str | None = Field(default=None, description="提交时间，如 2024-03-01 或 2019/11/05 10:31:38",
+                                     examples=["2024-03-01 09:30:00"])
+    endorsements: int = Field(default=0, ge=0, description="附议数")
+    opposes: int = Field(default=0, ge=0, description="反对数")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="其他字段，原样保存")
+
+
+class SuggestionIn(SuggestionDraft):
+    """A suggestion to store; ``id`` is required because it makes a resubmission idempotent."""
+
+    id: str = Field(min_length=1, max_length=200, description="提交方自己的编号：同一编号、同一内容重复提交只保存一次")
+
+
+class SuggestionBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[SuggestionIn] = Field(min_length=1, description="一批意见，整批在一个事务中保存")
+
+
+def _body_kind(value: Any) -> str:
+    return "batch" if isinstance(value, dict) and "items" in value else "single"
+
+
+SuggestionsRequest = Annotated[
+    Union[Annotated[SuggestionIn, Tag("single")], Annotated[SuggestionBatch, Tag("batch")]],
+    Discriminator(_body_kind),
+]
+
+
+class ScoreOut(BaseModel):
+    score: float
+    breakdown: dict[str, float] = Field(description="各因素对得分的贡献，相加等于 score")
+    factors: dict[str, float] = Field(default_factory=dict, description="各因素的原始值")
+
+
+class Scores(BaseModel):
+    digest: ScoreOut | None = Field(description="该意见作为直通车候选的得分")
+    issue: ScoreOut | None = Field(description="其所属问题作为重点议题候选的得分")
+
+
+class Neighbour(BaseModel):
+    id: str
+    similarity: float
+
+
+class SuggestionResult(BaseModel):
+    id: str = Field(description="保存的编号（即提交方编号）")
+    duplicate_of: str | None = Field(description="若为重复转发，原件的编号")
+    issue_id: str | None = Field(description="所归入的问题；试打分时若将新开问题则为 null")
+    issue_label: str = Field(description="所归入问题的标签")
+    opened_issue: bool = Field(description="是否因此新开了一个问题")
+    nearest: list[Neighbour] = Field(description="最相近的已保存意见")
+    scores: Scores
+
+
+class BatchResult(BaseModel):
+    items: list[SuggestionResult]
+
+
+# ---- issues and digest -------------------------------------------------------------------------------------------
+
+class IssueSummary(BaseModel):
+    rank: int
+    id: str
+    label: str
+    keywords: list[str]
+    size: int = Field(description="成员数（重复转发不计）")
+    submitters: int
+    endorsements: int
+    sectors: dict[str, int]
+    districts: dict[str, int]
+    org_types: dict[str, int]
+    first_at: datetime | None
+    last_at: datetime | None
+    score: ScoreOut
+    decision: Decision | None = Field(description="最近一次审阅决定")
+
+
+class IssuePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[IssueSummary]
+
+
+class SuggestionView(BaseModel):
+    id: str
+    title: str
+    body: str
+    original_title: str
+    original_body: str
+    submitter: str
+    org_name: str
+    org_type: str
+    sector: str
+    district: str
+    submitted_at: datetime | None
+    endorsements: int
+    opposes: int
+    duplicate_of: str | None
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target_type: TargetType = Field(description="审阅对象：issue（问题）或 suggestion（单条意见）")
+    target_id: str = Field(min_length=1, max_length=200)
+    decision: Decision = Field(description="；".join(f"{k}={v}" for k, v in DECISIONS.items()))
+    reason: str = Field(min_length=1, max_length=4000, description="理由")
+
+
+class ReviewOut(BaseModel):
+    id: int
+    target_type: TargetType
+    target_id: str
+    decision: Decision
+    decision_label: str
+    reason: str
+    reviewer: str
+    created_at: datetime
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewOut]
+
+
+class IssueDetail(IssueSummary):
+    members: list[SuggestionView]
+    reviews: list[ReviewOut] = Field(description="审阅历史，按时间先后")
+
+
+class DigestItem(BaseModel):
+    rank: int
+    suggestion: SuggestionView
+    issue_id: str | None
+    score: ScoreOut
+    decision: Decision | None
+
+
+class DigestPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[DigestItem]
+
+
+# ---- jobs, keys, health ------------------------------------------------------------------------------------------
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: float = Field(ge=0, le=1)
+    message: str
+    result: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    name: str = Field(default="", max_length=200, description="持有人或用途，写入审计日志")
+
+
+class KeyOut(BaseModel):
+    id: str
+    role: Role
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="密钥本身，只在创建时返回这一次")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    suggestions: int
+    issues: int

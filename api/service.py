@@ -1,0 +1,316 @@
+"""The service's state: the store, the library's ``Workspace`` and the glue that keeps them in step.
+
+Writes follow one rule: the workspace decides (duplicate link, issue, scores), then everything it decided for a batch
+is committed in one transaction before the answer goes out. Writers take ``write_lock`` so the store sees changes
+in the order the workspace made them; scoring takes no lock of ours.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.intake import PRESETS, Limits, build_suggestion
+from triage.records import Issue, Rejection, Suggestion
+from triage.workspace import Outcome, Workspace
+
+from .errors import ApiError
+from .schemas import SuggestionDraft, SuggestionIn
+from .settings import ServiceSettings
+from .store import Store
+from .store.models import (AuditRow, DuplicateLinkRow, EmbeddingRow, IssueRow, MembershipRow, SuggestionRow,
+                           utcnow)
+
+log = logging.getLogger("api.service")
+
+API_SOURCE = "api"
+SYSTEM_ACTOR = "system"
+
+
+def result_of(outcome: Outcome) -> dict[str, Any]:
+    """The JSON answer for one suggestion (stored as is, so a resubmission gets exactly the same answer)."""
+    return {
+        "id": outcome.id,
+        "duplicate_of": outcome.duplicate_of,
+        "issue_id": outcome.issue_id,
+        "issue_label": outcome.issue_label,
+        "opened_issue": outcome.opened_issue,
+        "nearest": [{"id": i, "similarity": round(float(s), 6)} for i, s in outcome.nearest],
+        "scores": {
+            "digest": outcome.digest.to_dict() if outcome.digest else None,
+            "issue": outcome.issue_score.to_dict() if outcome.issue_score else None,
+        },
+    }
+
+
+def payload_hash(item: SuggestionDraft) -> str:
+    canonical = json.dumps(item.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def suggestion_hash(suggestion: Suggestion) -> str:
+    """The content hash of a suggestion read from a file (where it came from does not count)."""
+    view = {k: v for k, v in suggestion.to_dict().items() if k not in {"source", "row", "duplicate_of"}}
+    canonical = json.dumps(view, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def suggestion_of(row: SuggestionRow, duplicate_of: str | None) -> Suggestion:
+    return Suggestion(
+        id=row.id, title=row.title, body=row.body, submitter=row.submitter, org_name=row.org_name,
+        org_type=row.org_type, sector=row.sector, district=row.district, submitted_at=row.submitted_at,
+        endorsements=row.endorsements, opposes=row.opposes, metadata=dict(row.extra or {}),
+        original_title=row.original_title, original_body=row.original_body, source=row.source, row=row.row,
+        duplicate_of=duplicate_of,
+    )
+
+
+@dataclass
+class Submission:
+    """A validated suggestion on its way in, with the hash that makes a resubmission recognisable."""
+
+    suggestion: Suggestion
+    digest: str
+    field: str  # where it sits in the request, for errors ("items[3]" or "")
+
+
+@dataclass
+class SubmitResult:
+    results: list[dict[str, Any]]
+    created: int
+
+
+class Service:
+    """Everything a request handler needs, hung on ``app.state.service``."""
+
+    def __init__(self, store: Store, workspace: Workspace, settings: ServiceSettings):
+        from .auth import KeyChecker
+        from .jobs import JobRunner
+
+        self.store = store
+        self.workspace = workspace
+        self.config = workspace.config
+        self.settings = settings
+        self.limits = Limits(**self.config["intake"])
+        self.keys = KeyChecker(store, settings.key_cache_seconds)
+        self.write_lock = threading.Lock()
+        self.jobs = JobRunner(self)
+
+    # -- start-up ------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Upgrade the schema, then load the workspace from the store (vectors included: nothing is re-embedded)."""
+        self.store.upgrade()
+        self.jobs.mark_interrupted()
+        with self.write_lock:
+            self._restore()
+
+    def _restore(self) -> None:
+        key = self.workspace.embedder.key
+        with self.store.session() as session:
+            rows = session.scalars(select(SuggestionRow).order_by(SuggestionRow.pk)).all()
+            links = dict(session.execute(select(DuplicateLinkRow.suggestion_id, DuplicateLinkRow.original_id)).all())
+            issue_of = dict(session.execute(select(MembershipRow.suggestion_id, MembershipRow.issue_id)).all())
+            stored = {sid: np.frombuffer(blob, dtype=np.float32) for sid, blob in session.execute(
+                select(EmbeddingRow.suggestion_id, EmbeddingRow.vector).where(EmbeddingRow.embedder == key))}
+        suggestions = [suggestion_of(row, links.get(row.id)) for row in rows]
+        missing = [s for s in suggestions if s.id not in stored]
+        if missing:
+            # Only after a change of embedder: the new model's vectors are computed once and kept.
+            log.info("embedding %d stored suggestions with %s", len(missing), key)
+            vectors = self.workspace.embed(missing)
+            with self.store.session() as session:
+                for suggestion, vector in zip(missing, vectors):
+                    stored[suggestion.id] = vector
+                    session.add(EmbeddingRow(suggestion_id=suggestion.id, embedder=key, dim=len(vector),
+                                             vector=np.asarray(vector, dtype=np.float32).tobytes()))
+        dim = getattr(self.workspace.embedder, "dim", 0)
+        vectors = (np.vstack([stored[s.id] for s in suggestions]) if suggestions
+                   else np.zeros((0, dim), dtype=np.float32))
+        self.workspace.restore(suggestions, vectors, issue_of)
+        with self.store.session() as session:
+            self.sync_membership(session, SYSTEM_ACTOR, "issue.restore")
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def to_suggestion(self, item: SuggestionDraft, row: int, field: str) -> Suggestion:
+        """The library's suggestion for an API item, or a 422 naming the field the library rejected."""
+        values = {k: v for k, v in item.model_dump(exclude={"metadata"}).items() if v is not None}
+        if item.id is None:
+            values["id"] = "draft"
+        built = build_suggestion(values, PRESETS["canonical"], API_SOURCE, row, self.limits)
+        if isinstance(built, Rejection):
+            where = f"{field}.{built.field}" if field else built.field
+            raise ApiError(422, built.code, where, message=built.reason)
+        built.metadata = dict(item.metadata)
+        return built
+
+    def submit(self, items: Sequence[SuggestionIn], actor: str, batch: bool) -> SubmitResult:
+        """Store new suggestions and answer for each; a resubmitted id with the same content gets its first answer."""
+        if len(items) > self.settings.max_batch:
+            raise ApiError(413, "batch_too_large", "items", limit=self.settings.max_batch, count=len(items))
+        submissions: dict[str, Submission] = {}
+        order: list[str] = []
+        for index, item in enumerate(items):
+            field = f"items[{index}]" if batch else ""
+            digest = payload_hash(item)
+            order.append(item.id)
+            seen = submissions.get(item.id)
+            if seen is not None:
+                if seen.digest != digest:
+                    raise ApiError(409, "id_conflict", f"{field}.id" if field else "id", id=item.id)
+                continue
+            submissions[item.id] = Submission(self.to_suggestion(item, index + 1, field), digest, field)
+        results, created, _ = self._store(submissions, actor, skip_conflicts=False)
+        return SubmitResult([results[sid] for sid in order], created)
+
+    def ingest(self, suggestions: Sequence[Suggestion], actor: str, batch_size: int = 500) -> dict[str, int]:
+        """Store suggestions read from files (``triage serve --load``), one transaction per batch.
+
+        Reloading the same file stores nothing twice; an id already stored with other content is counted and
+        skipped, not overwritten.
+        """
+        counts = {"new": 0, "existing": 0, "conflicts": 0}
+        for start in range(0, len(suggestions), batch_size):
+            chunk = suggestions[start:start + batch_size]
+            submissions = {s.id: Submission(s, suggestion_hash(s), f"{s.source}:{s.row}") for s in chunk}
+            results, created, conflicts = self._store(submissions, actor, skip_conflicts=True)
+            counts["new"] += created
+            counts["conflicts"] += conflicts
+            counts["existing"] += len(chunk) - created - conflicts
+        return counts
+
+    def _store(self, submissions: dict[str, Submission], actor: str,
+               skip_conflicts: bool) -> tuple[dict[str, dict], int, int]:
+        """Answers by id, how many were newly stored, and how many conflicting ids were skipped."""
+        stored, conflicts = self._stored(submissions, skip_conflicts)
+        fresh = [s for sid, s in submissions.items() if sid not in stored and sid not in conflicts]
+        vectors = self.workspace.embed([s.suggestion for s in fresh]) if fresh else None
+        with self.write_lock:
+            stored, conflicts = self._stored(submissions, skip_conflicts)  # another request may have stored some
+            keep = [i for i, s in enumerate(fresh) if s.suggestion.id not in stored and s.suggestion.id not in conflicts]
+            fresh = [fresh[i] for i in keep]
+            results = {sid: result for sid, (_, result) in stored.items()}
+            if fresh:
+                vectors = vectors[keep]
+                outcomes = self.workspace.add([s.suggestion for s in fresh], vectors)
+                try:
+                    with self.store.session() as session:
+                        self._persist(session, fresh, vectors, outcomes, actor)
+                except Exception:
+                    # The workspace already holds what the store refused: reload it so the two agree again.
+                    log.exception("storing a batch failed; reloading the workspace from the store")
+                    self._restore()
+                    raise
+                results.update((o.id, result_of(o)) for o in outcomes)
+        return results, len(fresh), len(conflicts)
+
+    def _stored(self, submissions: dict[str, Submission],
+                skip_conflicts: bool) -> tuple[dict[str, tuple[str, dict]], set[str]]:
+        """Already stored ids among ``submissions`` with their answers, and ids stored with other content.
+
+        An id stored with other content is a 409 unless ``skip_conflicts``.
+        """
+        found: dict[str, tuple[str, dict]] = {}
+        ids = list(submissions)
+        with self.store.session() as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for sid, digest, result in session.execute(select(
+                        SuggestionRow.id, SuggestionRow.payload_hash, SuggestionRow.result
+                ).where(SuggestionRow.id.in_(chunk))):
+                    found[sid] = (digest, result)
+        conflicts = set()
+        for sid, (digest, _) in list(found.items()):
+            submission = submissions[sid]
+            if submission.digest != digest:
+                if not skip_conflicts:
+                    raise ApiError(409, "id_conflict", f"{submission.field}.id" if submission.field else "id", id=sid)
+                conflicts.add(sid)
+                del found[sid]
+        return found, conflicts
+
+    def _persist(self, session: Session, fresh: Sequence[Submission], vectors: np.ndarray,
+                 outcomes: Sequence[Outcome], actor: str) -> None:
+        key = self.workspace.embedder.key
+        by_id = {o.id: o for o in outcomes}
+        now = utcnow()
+        for submission in fresh:
+            s = submission.suggestion
+            session.add(SuggestionRow(
+                id=s.id, title=s.title, body=s.body, original_title=s.original_title,
+                original_body=s.original_body, submitter=s.submitter, org_name=s.org_name, org_type=s.org_type,
+                sector=s.sector, district=s.district, submitted_at=s.submitted_at, endorsements=s.endorsements,
+                opposes=s.opposes, extra=s.metadata, source=s.source, row=s.row, payload_hash=submission.digest,
+                result=result_of(by_id[s.id]), created_at=now, created_by=actor))
+        session.flush()
+        for submission, vector in zip(fresh, vectors):
+            s = submission.suggestion
+            outcome = by_id[s.id]
+            session.add(EmbeddingRow(suggestion_id=s.id, embedder=key, dim=len(vector),
+                                     vector=np.asarray(vector, dtype=np.float32).tobytes()))
+            if outcome.duplicate_of:
+                session.add(DuplicateLinkRow(suggestion_id=s.id, original_id=outcome.duplicate_of, created_at=now))
+            session.add(AuditRow(at=now, actor=actor, action="suggestion.create", target_type="suggestion",
+                                 target_id=s.id, detail={"duplicate_of": outcome.duplicate_of,
+                                                         "issue_id": outcome.issue_id}))
+        self.save_issues(session, {o.issue_id for o in outcomes if o.issue_id}, actor)
+        session.flush()
+        for outcome in outcomes:
+            if outcome.issue_id:
+                session.add(MembershipRow(suggestion_id=outcome.id, issue_id=outcome.issue_id, assigned_at=now))
+
+    def save_issues(self, session: Session, issue_ids: Iterable[str], actor: str) -> None:
+        """Insert or relabel the given issues as the workspace describes them now."""
+        now = utcnow()
+        for issue_id in sorted(issue_ids):
+            issue = self.workspace.issue(issue_id)
+            label, keywords = (issue.label, list(issue.keywords)) if issue else ("", [])
+            row = session.get(IssueRow, issue_id)
+            if row is None:
+                session.add(IssueRow(id=issue_id, label=label, keywords=keywords, created_at=now, updated_at=now))
+                session.add(AuditRow(at=now, actor=actor, action="issue.open", target_type="issue",
+                                     target_id=issue_id, detail={"label": label}))
+            elif row.label != label or row.keywords != keywords:
+                row.label, row.keywords, row.updated_at = label, keywords, now
+
+    def sync_membership(self, session: Session, actor: str, action: str) -> int:
+        """Make the stored memberships match the workspace; each change is audited. Returns how many changed."""
+        current = self.workspace.assignments()
+        stored = {row.suggestion_id: row for row in session.scalars(select(MembershipRow))}
+        self.save_issues(session, {i for i in current.values() if i}, actor)
+        session.flush()
+        now = utcnow()
+        changed = 0
+        for suggestion_id, issue_id in current.items():
+            row = stored.get(suggestion_id)
+            before = row.issue_id if row else None
+            if issue_id == before or issue_id is None:
+                continue
+            if row is None:
+                session.add(MembershipRow(suggestion_id=suggestion_id, issue_id=issue_id, assigned_at=now))
+            else:
+                row.issue_id, row.assigned_at = issue_id, now
+            session.add(AuditRow(at=now, actor=actor, action=action, target_type="suggestion",
+                                 target_id=suggestion_id, detail={"from": before, "to": issue_id}))
+            changed += 1
+        return changed
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def score(self, item: SuggestionDraft) -> dict[str, Any]:
+        return result_of(self.workspace.score(self.to_suggestion(item, 1, "")))
+
+    def issue(self, issue_id: str) -> Issue:
+        issue = self.workspace.issue(issue_id)
+        if issue is None:
+            raise ApiError(404, "issue_not_found", "id", id=issue_id)
+        return issue
+
+    def counts(self) -> tuple[int, int]:
+        return len(self.workspace), len(self.workspace.issues())

@@ -1,0 +1,88 @@
+"""Turning the workspace's records into response bodies, and the filters reviewers page through rankings with."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.records import Issue, Score, Suggestion
+from triage.workspace import Workspace
+
+from .messages import DECISIONS
+from .store.models import ReviewRow
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Keep a candidate when at least one of its suggestions matches every filter given."""
+
+    sector: str | None = None
+    district: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def active(self) -> bool:
+        return any(v is not None for v in (self.sector, self.district, self.since, self.until))
+
+    def matches(self, suggestion: Suggestion) -> bool:
+        if self.sector is not None and suggestion.sector != self.sector:
+            return False
+        if self.district is not None and suggestion.district != self.district:
+            return False
+        if self.since is not None or self.until is not None:
+            if suggestion.submitted_at is None:
+                return False
+            day = suggestion.submitted_at.date()
+            if (self.since is not None and day < self.since) or (self.until is not None and day > self.until):
+                return False
+        return True
+
+
+def suggestion_view(suggestion: Suggestion) -> dict[str, Any]:
+    return {
+        "id": suggestion.id, "title": suggestion.title, "body": suggestion.body,
+        "original_title": suggestion.original_title, "original_body": suggestion.original_body,
+        "submitter": suggestion.submitter, "org_name": suggestion.org_name, "org_type": suggestion.org_type,
+        "sector": suggestion.sector, "district": suggestion.district, "submitted_at": suggestion.submitted_at,
+        "endorsements": suggestion.endorsements, "opposes": suggestion.opposes,
+        "duplicate_of": suggestion.duplicate_of,
+    }
+
+
+def issue_summary(rank: int, issue: Issue, score: Score, decision: str | None) -> dict[str, Any]:
+    return {
+        "rank": rank, "id": issue.id, "label": issue.label, "keywords": list(issue.keywords), "size": issue.size,
+        "submitters": issue.submitters, "endorsements": issue.endorsements, "sectors": issue.sectors,
+        "districts": issue.districts, "org_types": issue.org_types, "first_at": issue.first_at,
+        "last_at": issue.last_at, "score": score.to_dict(), "decision": decision,
+    }
+
+
+def review_view(row: ReviewRow) -> dict[str, Any]:
+    return {"id": row.id, "target_type": row.target_type, "target_id": row.target_id, "decision": row.decision,
+            "decision_label": DECISIONS[row.decision], "reason": row.reason, "reviewer": row.reviewer,
+            "created_at": row.created_at}
+
+
+def latest_decisions(session: Session, target_type: str) -> dict[str, str]:
+    """The current decision per target: the latest review, since reviews are never overwritten."""
+    rows = session.execute(select(ReviewRow.target_id, ReviewRow.decision)
+                           .where(ReviewRow.target_type == target_type).order_by(ReviewRow.id))
+    return dict(rows.all())
+
+
+def ranked_issues(workspace: Workspace, filters: Filters) -> list[tuple[int, Issue, Score]]:
+    """Key-topic candidates with their rank in the full ranking, filtered."""
+    ranked = [(rank, issue, score) for rank, (issue, score) in enumerate(workspace.key_topics(), start=1)]
+    if not filters.active():
+        return ranked
+    return [(rank, issue, score) for rank, issue, score in ranked
+            if any(filters.matches(member) for member in workspace.members(issue.id))]
+
+
+def ranked_digest(workspace: Workspace, filters: Filters) -> list[tuple[int, Suggestion, Score, str]]:
+    ranked = [(rank, s, score, issue_id) for rank, (s, score, issue_id) in enumerate(workspace.digest(), start=1)]
+    return [entry for entry in ranked if filters.matches(entry[1])] if filters.active() else ranked

@@ -1,0 +1,163 @@
+"""Every word of the reviewer workspace, in one place so the wording can be reviewed.
+
+Decision labels come from ``api.messages.DECISIONS`` and factor names from ``triage.messages.FACTOR_NAMES``: the
+pages, the API and the reports call things by the same names.
+"""
+from __future__ import annotations
+
+from api.messages import DECISIONS
+from triage.messages import FACTOR_NAMES
+
+# Which decisions each kind of target offers. An issue is shortlisted as a key topic; a suggestion goes into the
+# digest. Both can be rejected, and both are later marked adopted or not by the departments.
+DECISIONS_FOR: dict[str, tuple[str, ...]] = {
+    "issue": ("shortlist", "reject", "adopted", "not_adopted"),
+    "suggestion": ("digest", "shortlist", "reject", "adopted", "not_adopted"),
+}
+
+# Status filter choices: every decision, plus "none" for what nobody has reviewed yet.
+UNREVIEWED = "none"
+STATUS_LABELS: dict[str, str] = {UNREVIEWED: "未审阅", **DECISIONS}
+
+T: dict[str, str] = {
+    "app_name": "协商意见审阅工作台",
+    "nav_key_topics": "重点议题候选",
+    "nav_digest": "直通车候选",
+    "nav_feedback": "组织反馈",
+    "logout": "退出",
+    "signed_in_as": "当前用户",
+    # login
+    "login_title": "登录",
+    "login_intro": "请输入审阅人（reviewer）或管理员（admin）的 API 密钥。密钥可由管理员用 triage keys create --role reviewer 创建。",
+    "login_key": "API 密钥",
+    "login_submit": "登录",
+    "login_invalid": "API 密钥无效或已被吊销",
+    "login_wrong_role": "该密钥的角色为“{role}”，不能登录审阅工作台（需要审阅人或管理员）",
+    "login_expired": "登录已过期，请重新登录",
+    # filters
+    "filter": "筛选",
+    "reset": "清除",
+    "search": "搜索",
+    "search_placeholder": "标题或关键词",
+    "sector": "领域",
+    "district": "区域",
+    "since": "起始日期",
+    "until": "截止日期",
+    "status": "审阅状态",
+    "any": "全部",
+    "bad_dates": "起始日期不能晚于截止日期",
+    "results": "共 {shown} 个，当前第 {first}–{last} 个",
+    "results_none": "没有符合条件的候选",
+    "prev": "上一页",
+    "next": "下一页",
+    # key-topic list
+    "key_topics_title": "重点议题候选",
+    "key_topics_intro": "多家社会组织共同反映的具体问题，按重点议题得分从高到低排列。彩条为各因素对得分的贡献。",
+    "rank": "排名",
+    "issue": "议题",
+    "score": "得分",
+    "breakdown": "得分构成",
+    "submitters": "提出组织",
+    "size": "意见数",
+    "current_status": "当前状态",
+    "key_topic_report": "导出入围议题报告（.docx）",
+    # issue page
+    "issue_title": "议题 {id}",
+    "keywords": "关键词",
+    "topic": "所属主题",
+    "score_line": "重点议题得分 {score:.3f}，在全部 {total} 个议题中排第 {rank} 名",
+    "figures": "意见 {size} 条（不含转发），{submitters} 个组织提出，附议 {endorsements} 次，转发 {reposts} 条",
+    "timeline": "每周提交数",
+    "timeline_week": "{week} 起的一周：{count} 条",
+    "who": "提出者",
+    "organisations": "组织",
+    "org_types": "组织类型",
+    "districts": "区域",
+    "sectors": "领域",
+    "members": "成员意见",
+    "reposts": "转发 {count} 条",
+    "repost_of": "转发自 {id}",
+    "history": "审阅历史",
+    "no_history": "尚无审阅记录",
+    "factor": "因素",
+    "factor_value": "因素值",
+    "points": "得分",
+    "back_to_list": "返回列表",
+    # decisions
+    "decide": "记录审阅决定",
+    "decide_issue": "对本议题作出决定",
+    "decide_suggestion": "对这条意见作出决定",
+    "reason": "理由（必填，将反馈给提出意见的组织）",
+    "reason_placeholder": "请写明理由，例如：多家组织反映，问题具体，建议列入年度协商计划",
+    "reason_required": "请填写理由后再提交决定",
+    "unknown_decision": "未知的审阅决定",
+    "saved": "已记录：{label}",
+    "status_unreviewed": "未审阅",
+    "reviewer": "审阅人",
+    "time": "时间",
+    "decision": "决定",
+    "target_issue": "议题",
+    "target_suggestion": "意见",
+    "via_issue": "（按所属议题）",
+    # suggestion page
+    "suggestion_title": "意见 {id}",
+    "in_issue": "所属议题",
+    "digest_score": "直通车得分",
+    "submitted_at": "提交时间",
+    "endorsements": "附议",
+    # digest list
+    "digest_title": "直通车候选",
+    "digest_intro": "适合写入《社会组织协商直通车》的单条意见，按得分从高到低排列；同一议题只列得分最高的意见，转发不列入。",
+    "suggestion": "意见",
+    "organisation": "组织",
+    "issue_size": "所属议题规模",
+    "export_digest": "导出直通车",
+    "period": "时间段",
+    "period_hint": "如 2025-Q1、2025-03 或 2025：收录该时间段内决定“采纳入专报”且仍为该决定的意见",
+    "format": "格式",
+    "export": "导出",
+    "bad_period": "无法识别的时间段",
+    # feedback
+    "feedback_title": "组织反馈",
+    "feedback_intro": "按政策，未采纳的意见应向提出组织说明理由。下表列出各组织的意见、当前状态和审阅人的理由。",
+    "org_name": "组织名称",
+    "org_type": "组织类型",
+    "org_code": "组织编号",
+    "count": "意见数",
+    "reviewed": "已审阅",
+    "with_reason": "附理由",
+    "export_csv": "导出 CSV",
+    "export_all_csv": "导出全部组织的反馈（CSV）",
+    "org_feedback_title": "{name}：意见与反馈",
+    "no_reason": "—",
+    "not_found": "没有找到 {what} {id}",
+    "no_org": "没有找到该组织",
+}
+
+# Column headers of the feedback CSV, in order.
+FEEDBACK_COLUMNS: dict[str, str] = {
+    "org_code": "组织编号",
+    "org_name": "组织名称",
+    "org_type": "组织类型",
+    "suggestion_id": "意见编号",
+    "title": "标题",
+    "submitted_at": "提交时间",
+    "issue": "所属议题",
+    "status": "当前状态",
+    "reason": "理由",
+    "decided_at": "决定时间",
+    "basis": "决定对象",
+}
+
+EXPORT_FORMATS: dict[str, str] = {"docx": "Word（.docx）", "md": "Markdown（.md）", "html": "网页（.html）"}
+
+# File names of downloads (the period or organisation is filled in).
+FILENAMES: dict[str, str] = {
+    "digest": "直通车-{period}.{ext}",
+    "key_topics": "重点议题候选.docx",
+    "feedback": "组织反馈-{org}.csv",
+    "feedback_all": "组织反馈-全部.csv",
+}
+
+__all__ = ["DECISIONS", "DECISIONS_FOR", "EXPORT_FORMATS", "FACTOR_NAMES", "FEEDBACK_COLUMNS", "FILENAMES",
+           "STATUS_LABELS", "T", "UNREVIEWED"]

@@ -1,0 +1,43 @@
+"""Segmentation with the domain dictionary and stop words, and TF-IDF keywords."""
+from __future__ import annotations
+
+from triage.segment import Segmenter
+
+
+def test_domain_words_stay_whole(segmenter):
+    tokens = segmenter.tokens("老旧小区改造中加装电梯难，物业公司不配合")
+    assert "老旧小区改造" in tokens
+    assert "加装电梯" in tokens
+    assert "物业公司" in tokens
+
+
+def test_stop_words_punctuation_numbers_and_single_characters_are_dropped(segmenter):
+    tokens = segmenter.tokens("我们的小区，2024年有 3 个路灯坏了！")
+    assert "我们" not in tokens
+    assert not any(len(t) < 2 for t in tokens)
+    assert "2024" not in tokens and "，" not in tokens and "！" not in tokens
+    assert "路灯" in tokens
+
+
+def test_without_assets_the_plain_jieba_split_is_used(tmp_path):
+    stopwords = tmp_path / "stop.txt"
+    stopwords.write_text("# comment\n路灯\n", encoding="utf-8")
+    plain = Segmenter(stopwords=stopwords)
+    assert "路灯" not in plain.tokens("小区路灯坏了")
+    assert "# comment" not in plain._stop
+
+
+def test_keywords_prefer_words_that_set_a_suggestion_apart(segmenter):
+    documents = [["解决", "路灯", "小区"], ["解决", "交通", "学校"], ["解决", "垃圾", "清运"], ["解决", "小区", "停车"]]
+    fitted = Segmenter(segmenter.userdict, segmenter.stopwords).fit(documents)
+    # Every suggestion says 解决; 路灯 is only in the first, 小区 in two.
+    assert fitted.keywords(documents[0], k=2) == ["路灯", "小区"]
+    assert fitted.keywords(documents[0], k=3)[-1] == "解决"
+
+
+def test_keywords_are_deterministic_and_capped(segmenter):
+    fitted = Segmenter(segmenter.userdict, segmenter.stopwords).fit([["路灯", "小区"], ["交通", "学校"]])
+    tokens = ["路灯", "小区", "路灯", "交通", "学校", "夜间"]
+    assert fitted.keywords(tokens, k=3) == fitted.keywords(list(tokens), k=3)
+    assert len(fitted.keywords(tokens, k=3)) == 3
+    assert fitted.keywords(tokens, k=1) == ["路灯"]

@@ -1,0 +1,60 @@
+"""``triage serve``: the scoring API and reviewers' store (package ``api``), run with uvicorn."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..intake import ColumnError, FormatError, Limits, load
+from . import UserError
+from .common import add_config_flags, config_from_args
+
+DEFAULT_DB = "sqlite:///triage.db"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("serve", help="启动打分与存储服务（HTTP API）",
+                            description="启动 HTTP 服务：接收意见并打分、保存到数据库，供审阅人查看排序和记录决定。"
+                                        "启动时自动创建或升级数据库结构，并从库中恢复工作区（不重新嵌入）。"
+                                        "接口文档见 http://HOST:PORT/docs。")
+    parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    parser.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）")
+    parser.add_argument("--db", default=DEFAULT_DB, metavar="URL",
+                        help=f"数据库：SQLite 文件（默认 {DEFAULT_DB}）或 postgresql+psycopg://用户@主机:端口/库名")
+    parser.add_argument("--embedder", metavar="NAME",
+                        help="嵌入器：e5（默认，内置 multilingual-e5-small）、tfidf、st:<本地模型路径或缓存名>")
+    parser.add_argument("--load", nargs="+", default=[], metavar="FILE",
+                        help="启动时把这些文件中的意见存入数据库（已存在的编号不重复保存）")
+    add_config_flags(parser)
+    parser.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.messages import CLI
+    from triage.workspace import Workspace
+
+    config = config_from_args(args)
+    workspace = Workspace(config, embedder_name=args.embedder)
+    limits = Limits(**config["intake"])
+    if args.load:
+        try:
+            loaded = load(args.load, None, None, limits)
+        except (ColumnError, FormatError, ValueError) as error:
+            raise UserError(str(error)) from None
+    else:
+        loaded = None
+
+    def load_files(service) -> None:
+        if loaded is None:
+            return
+        counts = service.ingest(loaded.accepted, actor="cli:serve --load")
+        print(CLI["loaded"].format(files="、".join(args.load), rejected=len(loaded.rejected), **counts),
+              file=sys.stderr, flush=True)
+
+    app = create_app(args.db, config, workspace, on_start=load_files)
+    print(CLI["serving"].format(host=args.host, port=args.port, db=args.db, embedder=workspace.embedder.key),
+          file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, workers=1, log_level="info", access_log=True)
+    return 0

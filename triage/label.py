@@ -1,0 +1,235 @@
+"""Describing issues: what each group of suggestions is called, what words set it apart, how broad it is, and which
+broad topic it belongs to.
+
+The issue finder hands over groups of member indices; this step turns each into an ``Issue`` a reviewer can read.
+Reposts (``duplicate_of`` set) stay members so reviewers see them, but nothing here counts them: a repost must not
+make an issue look bigger, broader, more endorsed or more recent, nor pull its label or keywords toward itself.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .config import asset_path
+from .embed.base import l2_normalise
+from .records import Issue, Suggestion
+
+
+# A suggestion without a title is labelled by the opening of its body, about the length of a title.
+_UNTITLED_LABEL_CHARS = 30
+
+
+class TermMatcher:
+    """Finds a lexicon's terms in a token list, by group.
+
+    A term matches a whole token or a run of up to ``max_span`` adjacent tokens that joins to it, so multi-word
+    phrases (城市更新 cut as 城市/更新) are found while a term never matches inside a longer word (民生 in 居民生活).
+    """
+
+    def __init__(self, groups: Mapping[str, Sequence[str]], max_span: int = 4):
+        self.groups = groups
+        self.max_span = max_span
+        self._groups_of: dict[str, list[str]] = {}
+        for name, terms in groups.items():
+            for term in dict.fromkeys(terms):
+                self._groups_of.setdefault(term, []).append(name)
+
+    def terms(self, tokens: Sequence[str]) -> set[str]:
+        """Every lexicon term the tokens contain."""
+        found = set()
+        for start in range(len(tokens)):
+            joined = ""
+            for token in tokens[start:start + self.max_span]:
+                joined += token
+                if joined in self._groups_of:
+                    found.add(joined)
+        return found
+
+    def matches(self, tokens: Sequence[str]) -> dict[str, set[str]]:
+        """Group name -> the group's terms the tokens contain; groups without a match are left out."""
+        found: dict[str, set[str]] = {}
+        for term in self.terms(tokens):
+            for name in self._groups_of[term]:
+                found.setdefault(name, set()).add(term)
+        return found
+
+    def groups_of(self, term: str) -> list[str]:
+        return self._groups_of.get(term, [])
+
+
+@lru_cache(maxsize=16)
+def _read_toml(path: str) -> dict:
+    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def load_term_groups(path: str | Path, table: str, field: str) -> dict[str, list[str]]:
+    """``{name: terms}`` from a lexicon file written as ``[[table]]`` entries with ``name`` and ``field``."""
+    return {entry["name"]: list(entry[field]) for entry in _read_toml(str(path))[table]}
+
+
+def load_lexicon(config: dict, section: str, key: str = "lexicon") -> dict:
+    """The parsed lexicon file that ``config[section][key]`` names (dotted section), read once per path."""
+    node = config
+    for part in section.split("."):
+        node = node[part]
+    return _read_toml(str(asset_path(config, node[key])))
+
+
+class ClassTfidf:
+    """Class-based TF-IDF (BERTopic's c-TF-IDF): each issue's tokens form one class document.
+
+    A word's weight in a class is ``tf(w, c) * log(1 + A / f(w))`` with ``A`` the average number of words per class
+    and ``f(w)`` the word's frequency across all classes, so a word frequent in one issue and rare elsewhere ranks
+    first, while words every issue uses sink.
+    """
+
+    def __init__(self) -> None:
+        self.average_words_: float = 0.0
+        self.idf_: dict[str, float] = {}
+        self.term_counts_: list[Counter[str]] = []
+
+    def fit(self, classes: Sequence[Sequence[str]]) -> "ClassTfidf":
+        self.term_counts_ = [Counter(words) for words in classes]
+        frequency: Counter[str] = Counter()
+        for counts in self.term_counts_:
+            frequency.update(counts)
+        self.average_words_ = sum(frequency.values()) / max(1, len(classes))
+        self.idf_ = {w: math.log(1 + self.average_words_ / f) for w, f in frequency.items()}
+        return self
+
+    def weights(self, index: int) -> dict[str, float]:
+        """Every word of class ``index`` with its c-TF-IDF weight."""
+        return {w: tf * self.idf_[w] for w, tf in self.term_counts_[index].items()}
+
+    def top_words(self, k: int) -> list[list[str]]:
+        """The ``k`` highest-weighted words of each class, ties broken alphabetically so runs are repeatable."""
+        result = []
+        for index in range(len(self.term_counts_)):
+            weights = self.weights(index)
+            result.append(sorted(weights, key=lambda w: (-weights[w], w))[:k])
+        return result
+
+
+class TopicAssigner:
+    """Puts an issue under one broad topic by matching its members' tokens against a topic lexicon.
+
+    ``fit`` learns how rare each lexicon term is across suggestions (``idf_``): a term nearly every suggestion uses
+    says little about the topic. Each original member counts a term once, weighted by that rarity and divided among
+    the topics that list it. Below ``min_score`` the issue takes its members' most common sector (data with a
+    sector field), and failing that ``fallback``.
+    """
+
+    def __init__(self, topics: Mapping[str, Sequence[str]], min_score: float = 1.0, fallback: str = "其他",
+                 max_span: int = 4):
+        self.topics = topics
+        self.min_score = min_score
+        self.fallback = fallback
+        self.max_span = max_span
+        self._matcher = TermMatcher(topics, max_span)
+        self.idf_: dict[str, float] = {}
+        self.default_idf_: float = 1.0
+
+    def fit(self, documents: Iterable[Sequence[str]]) -> "TopicAssigner":
+        df: Counter[str] = Counter()
+        n = 0
+        for tokens in documents:
+            df.update(self._matcher.terms(tokens))
+            n += 1
+        self.idf_ = {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
+        self.default_idf_ = math.log(1 + n) + 1.0
+        return self
+
+    def scores(self, documents: Iterable[Sequence[str]]) -> dict[str, float]:
+        """Topic -> weighted keyword hits over the given member token lists; topics without a hit are left out."""
+        totals: dict[str, float] = {}
+        for tokens in documents:
+            for term in self._matcher.terms(tokens):
+                groups = self._matcher.groups_of(term)
+                weight = self.idf_.get(term, self.default_idf_) / len(groups)
+                for name in groups:
+                    totals[name] = totals.get(name, 0.0) + weight
+        return totals
+
+    def assign(self, documents: Iterable[Sequence[str]], sectors: Mapping[str, int] | None = None) -> str:
+        scores = self.scores(documents)
+        order = {name: position for position, name in enumerate(self.topics)}
+        if scores:
+            best = min(scores, key=lambda name: (-scores[name], order[name]))
+            if scores[best] >= self.min_score:
+                return best
+        if sectors:
+            return min(sectors, key=lambda name: (-sectors[name], name))
+        return self.fallback
+
+
+def topic_assigner_from_config(config: dict) -> TopicAssigner:
+    section = config["topics"]
+    topics = load_term_groups(asset_path(config, section["lexicon"]), "topic", "keywords")
+    return TopicAssigner(topics, section.get("min_score", 1.0), section.get("fallback", "其他"))
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    """Occurrences of each non-empty value, most frequent first."""
+    counts = Counter(v for v in values if v)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def most_representative(indices: Sequence[int], vectors: np.ndarray) -> list[int]:
+    """``indices`` ordered by cosine similarity to their mean vector, closest first (input order breaks ties)."""
+    if len(indices) <= 1:
+        return list(indices)
+    unit = l2_normalise(vectors[list(indices)])
+    similarity = unit @ unit.mean(axis=0)
+    order = sorted(range(len(indices)), key=lambda j: (-float(similarity[j]), j))
+    return [indices[j] for j in order]
+
+
+def describe_issues(groups: Mapping[str, Sequence[int]], suggestions: Sequence[Suggestion],
+                    tokens: Sequence[Sequence[str]], vectors: np.ndarray, config: dict) -> list[Issue]:
+    """One ``Issue`` per group (groups map issue id -> member indices), in the groups' order.
+
+    ``members`` lists the originals most representative first, then the reposts, so readers of an issue can take
+    its first members as examples; the label is the first member's original title. Every count covers originals
+    only.
+    """
+    k = config["label"]["keywords_per_issue"]
+    originals = {issue_id: [i for i in indices if not suggestions[i].duplicate_of]
+                 for issue_id, indices in groups.items()}
+    # An issue whose members are all reposts (its originals sit elsewhere) still gets a label and keywords.
+    described = {issue_id: originals[issue_id] or list(indices) for issue_id, indices in groups.items()}
+    keywords = ClassTfidf().fit([[w for i in described[issue_id] for w in tokens[i]] for issue_id in groups]
+                                ).top_words(k)
+    assigner = topic_assigner_from_config(config).fit(
+        tokens[i] for i in range(len(suggestions)) if not suggestions[i].duplicate_of)
+    issues = []
+    for (issue_id, indices), words in zip(groups.items(), keywords):
+        kept = originals[issue_id]
+        ordered = most_representative(described[issue_id], vectors)
+        shown = set(ordered)
+        reposts = [i for i in indices if i not in shown]
+        members = [suggestions[i] for i in kept]
+        dates = [s.submitted_at for s in members if s.submitted_at is not None]
+        sectors = _counts(s.sector for s in members)
+        head = suggestions[ordered[0]]
+        issues.append(Issue(
+            id=issue_id,
+            members=[suggestions[i].id for i in ordered + reposts],
+            topic=assigner.assign((tokens[i] for i in described[issue_id]), sectors),
+            label=head.original_title or head.title or head.body[:_UNTITLED_LABEL_CHARS],
+            keywords=words,
+            size=len(members),
+            submitters=len({s.submitter for s in members}),
+            endorsements=sum(s.endorsements for s in members),
+            sectors=sectors,
+            districts=_counts(s.district for s in members),
+            org_types=_counts(s.org_type for s in members),
+            first_at=min(dates, default=None),
+            last_at=max(dates, default=None),
+        ))
+    return issues

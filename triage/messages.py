@@ -1,0 +1,53 @@
+"""Every sentence a user reads about their input, in one place so the wording can be reviewed.
+
+Each rejection has a stable English ``code`` (for programs) and a Chinese message (for people). The same codes are
+used by the CLI, the API's error bodies and the rejection reports.
+"""
+from __future__ import annotations
+
+REJECTIONS: dict[str, str] = {
+    "empty_text": "标题和正文均为空",
+    "text_too_long": "{field}过长：{length} 字，上限 {limit} 字",
+    "bad_date": "提交时间无法解析：{detail}",
+    "bad_count": "{field}不是有效的非负整数：{detail}",
+    "duplicate_id": "编号 {id} 在输入中重复出现（首次出现于第 {first_row} 行）",
+    "bad_json": "不是有效的 JSON：{detail}",
+    "not_object": "每行必须是一个 JSON 对象，实际是 {kind}",
+    "bad_value": "{field}的值无效：{detail}",
+}
+
+FIELD_NAMES: dict[str, str] = {
+    "id": "编号",
+    "title": "标题",
+    "body": "正文",
+    "submitter": "提交者",
+    "org_name": "组织名称",
+    "org_type": "组织类型",
+    "sector": "领域",
+    "district": "区域",
+    "submitted_at": "提交时间",
+    "endorsements": "附议数",
+    "opposes": "反对数",
+}
+
+
+def rejection_message(code: str, **details: object) -> str:
+    """The Chinese sentence for a rejection code, with its details filled in."""
+    if "field" in details:
+        details["field"] = FIELD_NAMES.get(str(details["field"]), details["field"])
+    return REJECTIONS[code].format(**details)
+
+
+# Display names of the ranking factors (the keys of every score breakdown), for reports, the API and the reviewer UI.
+FACTOR_NAMES: dict[str, str] = {
+    "breadth": "广度（提出主体数）",
+    "volume": "意见数",
+    "endorsements": "附议数",
+    "recency": "时新度",
+    "growth": "近期增长",
+    "spread": "覆盖面（领域、区域或组织类型）",
+    "priority": "契合市级重点",
+    "specificity": "具体性（地点、数据、时间）",
+    "actionability": "可操作性",
+    "evidence": "论据支撑（调研、数据、案例）",
+}

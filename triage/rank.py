@@ -1,0 +1,297 @@
+"""Ranking with reasons: key-topic candidates among issues, digest candidates among suggestions.
+
+Every score is a weighted sum of factors in [0, 1] with the weights in ``models/config.toml``; the breakdown keeps
+each weight × factor so a reviewer sees which factor put a candidate where it is, and the score is exactly the sum
+of its breakdown. Counts are log-scaled against the largest in the corpus (``log1p(x) / log1p(max)``): the biggest
+issue gets 1, and ten more people matter more at the bottom of the scale than at the top. Reposts never count:
+issue counts cover originals only and a repost is never a digest candidate.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .config import ConfigError, asset_path
+from .label import TermMatcher, load_lexicon, load_term_groups
+from .records import Issue, Score, Suggestion
+
+
+def log_share(value: float, largest: float) -> float:
+    """``value`` on a log scale where ``largest`` is 1; 0 when nothing in the corpus has any."""
+    return math.log1p(value) / math.log1p(largest) if largest > 0 else 0.0
+
+
+def weighted_score(factors: Mapping[str, float], weights: Mapping[str, float]) -> Score:
+    """The weighted sum of ``factors`` with its breakdown; the weights must name exactly these factors."""
+    if set(weights) != set(factors):
+        missing = sorted(set(factors) - set(weights))
+        unknown = sorted(set(weights) - set(factors))
+        raise ConfigError(f"权重配置与评分因素不符：缺少 {missing}，多余 {unknown}")
+    breakdown = {name: float(weights[name]) * value for name, value in factors.items()}
+    return Score(value=sum(breakdown.values()), breakdown=breakdown, factors=dict(factors))
+
+
+def priority_matcher_from_config(config: dict) -> TermMatcher:
+    """The city's stated priorities (``[rank.key_topic] priorities``) as a term matcher."""
+    path = asset_path(config, config["rank"]["key_topic"]["priorities"])
+    return TermMatcher(load_term_groups(path, "priority", "terms"))
+
+
+# Key topics -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class IssueMeasures:
+    """The raw figures an issue is ranked on, before scaling; originals only."""
+
+    issue_id: str
+    submitters: int
+    size: int
+    endorsements: int
+    spread: int
+    last_at: datetime | None
+    dates: list[datetime] = field(default_factory=list)
+    priority_share: float = 0.0
+    priorities: list[str] = field(default_factory=list)
+
+
+def measure_issue(issue: Issue, originals: Sequence[Suggestion], original_tokens: Sequence[Sequence[str]],
+                  matcher: TermMatcher) -> IssueMeasures:
+    """The figures of one described issue; ``originals`` and their tokens are its non-repost members.
+
+    Spread counts distinct sectors plus districts; data without those fields (citizen messages) fall back to
+    distinct organisation types. Priority is the share of originals that name at least one stated priority.
+    """
+    spread = len(issue.sectors) + len(issue.districts) or len(issue.org_types)
+    matched: dict[str, int] = {}
+    hits = 0
+    for tokens in original_tokens:
+        groups = matcher.matches(tokens)
+        hits += bool(groups)
+        for name in groups:
+            matched[name] = matched.get(name, 0) + 1
+    return IssueMeasures(
+        issue_id=issue.id, submitters=issue.submitters, size=issue.size, endorsements=issue.endorsements,
+        spread=spread, last_at=issue.last_at,
+        dates=[s.submitted_at for s in originals if s.submitted_at is not None],
+        priority_share=hits / len(original_tokens) if original_tokens else 0.0,
+        priorities=sorted(matched, key=lambda name: (-matched[name], name)),
+    )
+
+
+def measure_issues(issues: Sequence[Issue], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
+                   config: dict) -> dict[str, IssueMeasures]:
+    """Issue id -> its figures; ``suggestions`` and ``tokens`` are the corpus, aligned by position."""
+    matcher = priority_matcher_from_config(config)
+    position = {s.id: i for i, s in enumerate(suggestions)}
+    measures = {}
+    for issue in issues:
+        kept = [position[m] for m in issue.members if not suggestions[position[m]].duplicate_of]
+        measures[issue.id] = measure_issue(issue, [suggestions[i] for i in kept], [tokens[i] for i in kept],
+                                           matcher)
+    return measures
+
+
+class KeyTopicRanker:
+    """Scores issues as key-topic candidates relative to the corpus they come from.
+
+    ``fit`` learns the corpus maxima the counts are scaled by and the latest date, against which recency and the
+    growth windows are measured (``recent_days`` ending at the latest date, and the same length before it).
+    """
+
+    def __init__(self, weights: Mapping[str, float], recent_days: float = 90, recency_half_life_days: float = 180):
+        self.weights = weights
+        self.recent_days = recent_days
+        self.recency_half_life_days = recency_half_life_days
+        self.latest_: datetime | None = None
+        self.max_submitters_ = 0
+        self.max_size_ = 0
+        self.max_endorsements_ = 0
+        self.max_spread_ = 0
+        self.max_growth_ = 0
+
+    def growth(self, measures: IssueMeasures) -> int:
+        """How many more originals arrived in the recent window than in the one before it (0 if fewer)."""
+        if self.latest_ is None:
+            return 0
+        window = timedelta(days=self.recent_days)
+        recent = sum(self.latest_ - window < d <= self.latest_ for d in measures.dates)
+        previous = sum(self.latest_ - 2 * window < d <= self.latest_ - window for d in measures.dates)
+        return max(0, recent - previous)
+
+    def fit(self, measures: Sequence[IssueMeasures]) -> "KeyTopicRanker":
+        dates = [m.last_at for m in measures if m.last_at is not None]
+        self.latest_ = max(dates, default=None)
+        self.max_submitters_ = max((m.submitters for m in measures), default=0)
+        self.max_size_ = max((m.size for m in measures), default=0)
+        self.max_endorsements_ = max((m.endorsements for m in measures), default=0)
+        self.max_spread_ = max((m.spread for m in measures), default=0)
+        self.max_growth_ = max((self.growth(m) for m in measures), default=0)
+        return self
+
+    def factors(self, measures: IssueMeasures) -> dict[str, float]:
+        recency = 0.0
+        if measures.last_at is not None and self.latest_ is not None:
+            age_days = max(0.0, (self.latest_ - measures.last_at).total_seconds() / 86400)
+            recency = 0.5 ** (age_days / self.recency_half_life_days)
+        return {
+            "breadth": log_share(measures.submitters, self.max_submitters_),
+            "volume": log_share(measures.size, self.max_size_),
+            "endorsements": log_share(measures.endorsements, self.max_endorsements_),
+            "recency": recency,
+            "growth": log_share(self.growth(measures), self.max_growth_),
+            "spread": log_share(measures.spread, self.max_spread_),
+            "priority": measures.priority_share,
+        }
+
+    def score(self, measures: IssueMeasures) -> Score:
+        return weighted_score(self.factors(measures), self.weights)
+
+
+def key_topic_ranker_from_config(config: dict) -> KeyTopicRanker:
+    section = config["rank"]["key_topic"]
+    return KeyTopicRanker(section["weights"], section["recent_days"], section["recency_half_life_days"])
+
+
+def rank_key_topics(issues: Sequence[Issue], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
+                    config: dict) -> list[tuple[Issue, Score]]:
+    """Every issue with its key-topic score, best first; equal scores in issue-id order."""
+    measures = measure_issues(issues, suggestions, tokens, config)
+    ranker = key_topic_ranker_from_config(config).fit(list(measures.values()))
+    scored = [(issue, ranker.score(measures[issue.id])) for issue in issues]
+    return sorted(scored, key=lambda pair: (-pair[1].value, pair[0].id))
+
+
+# Digest -----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestContext:
+    """What scoring one suggestion needs to know about the corpus: the most distinct submitters of any issue."""
+
+    max_submitters: int
+
+
+def digest_context(issues: Sequence[Issue]) -> DigestContext:
+    return DigestContext(max_submitters=max((issue.submitters for issue in issues), default=0))
+
+
+class DigestLexicon:
+    """The compiled digest lexicon (``models/digest_lexicon.toml``): patterns per factor, counted in a text."""
+
+    def __init__(self, specificity: Sequence[str], exclude: Sequence[str], actionability: Sequence[str],
+                 against: Sequence[str], evidence: Sequence[str]):
+        self.specificity = [re.compile(p) for p in specificity]
+        self.exclude = tuple(exclude)
+        self.actionability = [re.compile(p) for p in actionability]
+        self.against = [re.compile(p) for p in against]
+        self.evidence = [re.compile(p) for p in evidence]
+
+    @classmethod
+    def from_table(cls, table: Mapping) -> "DigestLexicon":
+        return cls(table["specificity"]["patterns"], table["specificity"].get("exclude", ()),
+                   table["actionability"]["patterns"], table["actionability"].get("against", ()),
+                   table["evidence"]["patterns"])
+
+    def found(self, text: str, patterns: Sequence[re.Pattern[str]], exclude: tuple[str, ...] = ()) -> list[str]:
+        """The distinct passages of ``text`` the patterns match; overlapping matches merge into one passage, and a
+        match ending in one of ``exclude`` does not count."""
+        spans = sorted((m.start(), m.end()) for p in patterns for m in p.finditer(text)
+                       if m.end() > m.start() and not m.group().endswith(exclude))
+        merged: list[list[int]] = []
+        for start, end in spans:
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        return list(dict.fromkeys(text[start:end] for start, end in merged))
+
+
+class DigestScorer:
+    """Scores one suggestion as a digest candidate: targeted, feasible, evidenced, shared and on the city's agenda.
+
+    Specificity, actionability and evidence read the suggestion's own title and body: ``n`` distinct matches give
+    ``1 - 0.5 ** (n / half_at)``, 0.5 at ``half_at`` matches and closer to 1 with each further one. Actionability
+    is scaled down by the share of complaint-only markers, so a protest with one 建议 at the end does not pass for
+    a proposal. Breadth is its issue's distinct submitters; priority is whether it names one of the city's stated
+    priorities.
+    """
+
+    def __init__(self, lexicon: DigestLexicon, priorities: TermMatcher, weights: Mapping[str, float],
+                 half_at: Mapping[str, float]):
+        self.lexicon = lexicon
+        self.priorities = priorities
+        self.weights = weights
+        self.half_at = half_at
+
+    def _saturated(self, count: int, factor: str) -> float:
+        return 1.0 - 0.5 ** (count / self.half_at[factor])
+
+    def factors(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None,
+                context: DigestContext) -> dict[str, float]:
+        text = suggestion.text
+        proposals = len(self.lexicon.found(text, self.lexicon.actionability))
+        complaints = len(self.lexicon.found(text, self.lexicon.against))
+        actionability = 0.0
+        if proposals:
+            actionability = self._saturated(proposals, "actionability") * proposals / (proposals + complaints)
+        return {
+            "specificity": self._saturated(
+                len(self.lexicon.found(text, self.lexicon.specificity, self.lexicon.exclude)), "specificity"),
+            "actionability": actionability,
+            "evidence": self._saturated(len(self.lexicon.found(text, self.lexicon.evidence)), "evidence"),
+            "breadth": log_share(issue.submitters, context.max_submitters) if issue is not None else 0.0,
+            "priority": 1.0 if self.priorities.matches(tokens) else 0.0,
+        }
+
+    def score(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None,
+              context: DigestContext) -> Score:
+        return weighted_score(self.factors(suggestion, tokens, issue, context), self.weights)
+
+
+def digest_scorer_from_config(config: dict) -> DigestScorer:
+    section = config["rank"]["digest"]
+    lexicon = DigestLexicon.from_table(load_lexicon(config, "rank.digest"))
+    return DigestScorer(lexicon, priority_matcher_from_config(config), section["weights"], section["half_at"])
+
+
+def score_digest(suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None, context: DigestContext,
+                 config: dict) -> Score:
+    """The digest score of one suggestion (for example one just submitted through the API).
+
+    ``issue`` is the issue it belongs to (``None`` if none yet: breadth is then 0); ``context`` comes from
+    ``digest_context`` over the corpus's issues. Reposts are scored like anything else here; ``rank_digest``
+    is what keeps them out of the digest.
+    """
+    return digest_scorer_from_config(config).score(suggestion, tokens, issue, context)
+
+
+def rank_digest(suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]], issues: Sequence[Issue],
+                config: dict) -> list[tuple[Suggestion, Score, str | None]]:
+    """Digest candidates best first, as ``(suggestion, score, issue id)``: originals only, at most
+    ``[rank.digest] max_per_issue`` from any one issue; equal scores in suggestion-id order."""
+    cap = config["rank"]["digest"]["max_per_issue"]
+    if not isinstance(cap, int) or cap < 1:
+        raise ConfigError(f"rank.digest.max_per_issue 必须是不小于 1 的整数，当前为 {cap!r}")
+    scorer = digest_scorer_from_config(config)
+    context = digest_context(issues)
+    issue_of = {member: issue for issue in issues for member in issue.members}
+    scored = []
+    for suggestion, words in zip(suggestions, tokens):
+        if suggestion.duplicate_of:
+            continue
+        issue = issue_of.get(suggestion.id)
+        scored.append((suggestion, scorer.score(suggestion, words, issue, context), issue.id if issue else None))
+    scored.sort(key=lambda item: (-item[1].value, item[0].id))
+    taken: dict[str, int] = {}
+    ranked = []
+    for suggestion, score, issue_id in scored:
+        if issue_id is not None:
+            if taken.get(issue_id, 0) >= cap:
+                continue
+            taken[issue_id] = taken.get(issue_id, 0) + 1
+        ranked.append((suggestion, score, issue_id))
+    return ranked

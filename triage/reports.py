@@ -1,0 +1,201 @@
+"""The ranked outputs reviewers read: issue tables (CSV, JSON) and the two candidate lists in Chinese markdown.
+
+Everything quoted from a suggestion passes through ``mask_pii`` first: these files leave the review team (the
+digest goes to the city's leadership), and a submitter's phone number or ID has no place in them. Each score is
+shown with its per-factor breakdown so a reader can see why a candidate ranks where it does.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .messages import FACTOR_NAMES
+from .privacy import mask_pii
+from .records import Issue, Score, Suggestion
+
+# Characters of a suggestion's body quoted in the digest, and of each example under a key-topic candidate.
+DIGEST_EXCERPT_CHARS = 200
+EXAMPLE_EXCERPT_CHARS = 80
+EXAMPLES_PER_ISSUE = 3
+
+# Column headers of issues.csv, in order; factor columns follow, one per breakdown key.
+ISSUE_COLUMNS: dict[str, str] = {
+    "rank": "排名",
+    "id": "议题编号",
+    "label": "议题",
+    "topic": "所属主题",
+    "score": "综合得分",
+    "size": "意见数（不含转发）",
+    "submitters": "提出主体数",
+    "endorsements": "附议数",
+    "members": "成员数（含转发）",
+    "first_at": "首次提交",
+    "last_at": "最近提交",
+    "keywords": "关键词",
+}
+
+_SPACE = re.compile(r"\s+")
+
+
+def _clean(text: str) -> str:
+    """Masked and on one line: safe to quote in a report."""
+    return mask_pii(_SPACE.sub(" ", text or "").strip())
+
+
+def _excerpt(text: str, limit: int) -> str:
+    text = _clean(text)
+    return text if len(text) <= limit else text[:limit] + "……"
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _title(suggestion: Suggestion) -> str:
+    return suggestion.original_title or suggestion.title
+
+
+def _body(suggestion: Suggestion) -> str:
+    return suggestion.original_body or suggestion.body
+
+
+def _who(suggestion: Suggestion) -> str:
+    return suggestion.org_name or suggestion.submitter
+
+
+def _factor_name(name: str) -> str:
+    return FACTOR_NAMES.get(name, name)
+
+
+def _factor_order(ranked: Sequence[tuple[Any, Score]]) -> list[str]:
+    return list(dict.fromkeys(name for _, score in ranked for name in score.breakdown))
+
+
+def _counts_text(counts: Mapping[str, int]) -> str:
+    return "、".join(f"{_clean(name)} {count}" for name, count in counts.items())
+
+
+def _breakdown_table(score: Score) -> list[str]:
+    lines = ["| 因素 | 因素值（0–1） | 得分 |", "| --- | ---: | ---: |"]
+    for name, points in score.breakdown.items():
+        lines.append(f"| {_factor_name(name)} | {score.factors.get(name, 0.0):.2f} | {points:.3f} |")
+    lines.append(f"| **合计** | | **{score.value:.3f}** |")
+    return lines
+
+
+def write_issues_csv(path: Path, ranked: Sequence[tuple[Issue, Score]]) -> None:
+    """One row per issue in rank order with its figures and per-factor points; UTF-8 with BOM for Excel."""
+    factors = _factor_order(ranked)
+    header = list(ISSUE_COLUMNS.values()) + [f"{_factor_name(name)}得分" for name in factors]
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for rank, (issue, score) in enumerate(ranked, 1):
+            writer.writerow([
+                rank, issue.id, _clean(issue.label), issue.topic, round(score.value, 6), issue.size,
+                issue.submitters, issue.endorsements, len(issue.members), _date(issue.first_at),
+                _date(issue.last_at), "、".join(_clean(w) for w in issue.keywords),
+            ] + [round(score.breakdown.get(name, 0.0), 6) for name in factors])
+
+
+def write_issues_json(path: Path, ranked: Sequence[tuple[Issue, Score]],
+                      suggestions_by_id: Mapping[str, Suggestion]) -> None:
+    """Every issue in rank order: its fields, score, breakdown, factors, member ids and which members are reposts."""
+    records = []
+    for rank, (issue, score) in enumerate(ranked, 1):
+        record = issue.to_dict()
+        record["label"] = _clean(issue.label)
+        record["keywords"] = [_clean(w) for w in issue.keywords]
+        records.append({
+            "rank": rank, **record, **score.to_dict(),
+            "duplicates": [m for m in issue.members if m in suggestions_by_id and suggestions_by_id[m].duplicate_of],
+        })
+    Path(path).write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def examples(issue: Issue, suggestions_by_id: Mapping[str, Suggestion], n: int = EXAMPLES_PER_ISSUE
+             ) -> list[Suggestion]:
+    """Up to ``n`` originals of ``issue`` to quote, most representative first, one per submitter while possible."""
+    originals = [suggestions_by_id[m] for m in issue.members
+                 if m in suggestions_by_id and not suggestions_by_id[m].duplicate_of]
+    first_of_each: dict[str, Suggestion] = {}
+    for suggestion in originals:
+        first_of_each.setdefault(suggestion.submitter, suggestion)
+    picked = {s.id for s in first_of_each.values()}
+    return (list(first_of_each.values()) + [s for s in originals if s.id not in picked])[:n]
+
+
+def write_key_topics_md(path: Path, ranked: Sequence[tuple[Issue, Score]], suggestions: Sequence[Suggestion],
+                        top_n: int, priorities: Mapping[str, Sequence[str]] | None = None) -> None:
+    """The top ``top_n`` key-topic candidates in Chinese markdown, each with why it ranks there.
+
+    ``priorities`` (issue id -> names of the city priorities it matches, from ``rank.measure_issues``) is shown
+    when given.
+    """
+    by_id = {s.id: s for s in suggestions}
+    shown = ranked[:top_n]
+    lines = [
+        "# 年度重点协商议题候选",
+        "",
+        f"共 {len(ranked)} 个议题，以下为综合得分最高的 {len(shown)} 个。综合得分为各因素得分之和，"
+        "每项因素得分 = 权重 × 因素值（0–1）；转发的重复意见不计入任何数量。",
+    ]
+    for rank, (issue, score) in enumerate(shown, 1):
+        reposts = sum(1 for m in issue.members if m in by_id and by_id[m].duplicate_of)
+        lines += ["", f"## {rank}. {_clean(issue.label)}", "",
+                  f"- 所属主题：{issue.topic or '其他'}",
+                  f"- 综合得分：{score.value:.3f}",
+                  f"- 提出主体 {issue.submitters} 个，意见 {issue.size} 条"
+                  + (f"（另有转发 {reposts} 条，不计入）" if reposts else "") + f"，附议 {issue.endorsements} 次"]
+        if issue.first_at:
+            lines.append(f"- 提交时间：{_date(issue.first_at)} 至 {_date(issue.last_at)}")
+        for caption, counts in (("领域", issue.sectors), ("区域", issue.districts), ("组织类型", issue.org_types)):
+            if counts:
+                lines.append(f"- {caption}：{_counts_text(counts)}")
+        if issue.keywords:
+            lines.append(f"- 关键词：{'、'.join(_clean(w) for w in issue.keywords)}")
+        if priorities and priorities.get(issue.id):
+            lines.append(f"- 契合市级重点：{'、'.join(priorities[issue.id])}")
+        lines += ["", *_breakdown_table(score), "", "代表性意见：", ""]
+        for number, suggestion in enumerate(examples(issue, by_id), 1):
+            lines.append(f"{number}. 《{_clean(_title(suggestion))}》——{_clean(_who(suggestion))}："
+                         f"{_excerpt(_body(suggestion), EXAMPLE_EXCERPT_CHARS)}")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_digest_md(path: Path, ranked_digest: Sequence[tuple[Suggestion, Score, str | None]],
+                    issues_by_id: Mapping[str, Issue], suggestions: Sequence[Suggestion],
+                    top_n: int | None = None) -> None:
+    """The 《社会组织协商直通车》 candidates in Chinese markdown: who proposes what, an excerpt, why it ranks there,
+    and how widely its issue is shared."""
+    reposts = Counter(s.duplicate_of for s in suggestions if s.duplicate_of)
+    shown = ranked_digest[:top_n] if top_n is not None else ranked_digest
+    lines = [
+        "# 《社会组织协商直通车》候选意见",
+        "",
+        f"共 {len(ranked_digest)} 条候选，以下列出 {len(shown)} 条。综合得分为各因素得分之和，"
+        "每项因素得分 = 权重 × 因素值（0–1）；同一议题只列得分最高的几条，转发的重复意见不列入。",
+    ]
+    for rank, (suggestion, score, issue_id) in enumerate(shown, 1):
+        who = _clean(_who(suggestion))
+        if suggestion.org_type:
+            who += f"（{_clean(suggestion.org_type)}）"
+        lines += ["", f"## {rank}. {_clean(_title(suggestion))}", "",
+                  f"- {'提交组织' if suggestion.org_name else '提交者'}：{who}",
+                  f"- 综合得分：{score.value:.3f}"]
+        where = "，".join(part for part in (suggestion.sector, suggestion.district) if part)
+        if where:
+            lines.append(f"- 领域与区域：{_clean(where)}")
+        if reposts[suggestion.id]:
+            lines.append(f"- 被转发 {reposts[suggestion.id]} 次")
+        issue = issues_by_id.get(issue_id) if issue_id else None
+        if issue is not None:
+            lines.append(f"- 所属议题：{_clean(issue.label)}（意见 {issue.size} 条，提出主体 {issue.submitters} 个）")
+        lines += ["", f"> {_excerpt(_body(suggestion), DIGEST_EXCERPT_CHARS)}", "", *_breakdown_table(score)]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,72 @@
+"""Segmentation: jieba with the domain dictionary, stop words removed, and per-suggestion keywords.
+
+The ``Segmenter`` follows the estimator shape: settings in ``__init__``, ``fit`` learns document frequencies over a
+corpus (kept in ``df_``), and ``tokens`` / ``keywords`` answer for any text. Keywords are TF-IDF over the fitted
+corpus, so a word every suggestion uses (建议, 问题) never becomes a keyword.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import jieba
+
+# A token that is only digits, punctuation or one character rarely names a place, object or problem.
+_MEANINGLESS = re.compile(r"^[\d\W_]+$")
+
+
+class Segmenter:
+    """jieba tokenizer with a user dictionary and stop words; fitted IDF for keywords."""
+
+    def __init__(self, userdict: str | Path | None = None, stopwords: str | Path | None = None, min_len: int = 2):
+        self.userdict = userdict
+        self.stopwords = stopwords
+        self.min_len = min_len
+        self._tokenizer = jieba.Tokenizer()
+        if userdict is not None:
+            self._tokenizer.load_userdict(str(userdict))
+        self._stop = set()
+        if stopwords is not None:
+            self._stop = {w.strip() for w in Path(stopwords).read_text(encoding="utf-8").splitlines()
+                          if w.strip() and not w.startswith("#")}
+        self.df_: Counter[str] = Counter()
+        self.n_docs_: int = 0
+
+    def tokens(self, text: str) -> list[str]:
+        """Content words of ``text`` in order: no stop words, no punctuation or bare numbers, no single characters."""
+        return [w for w in self._tokenizer.lcut(text)
+                if len(w) >= self.min_len and w not in self._stop and not _MEANINGLESS.match(w)]
+
+    def fit(self, documents: Iterable[Sequence[str]]) -> "Segmenter":
+        """Learn document frequencies from tokenised documents, forgetting earlier ones."""
+        self.df_, self.n_docs_ = Counter(), 0
+        return self.partial_fit(documents)
+
+    def partial_fit(self, documents: Iterable[Sequence[str]]) -> "Segmenter":
+        """Add documents to the frequencies, so a service can learn as suggestions arrive."""
+        for doc in documents:
+            self.df_.update(set(doc))
+            self.n_docs_ += 1
+        return self
+
+    def idf(self, word: str) -> float:
+        """Smoothed inverse document frequency; an unseen word counts as the rarest."""
+        return math.log((1 + self.n_docs_) / (1 + self.df_.get(word, 0))) + 1.0
+
+    def keywords(self, tokens: Sequence[str], k: int = 8) -> list[str]:
+        """The ``k`` tokens with the highest TF-IDF."""
+        counts = Counter(tokens)
+        scored = sorted(counts, key=lambda w: (-counts[w] * self.idf(w), w))
+        return scored[:k]
+
+
+def segmenter_from_config(config: dict) -> Segmenter:
+    """The segmenter the configuration names, with its asset paths resolved."""
+    from .config import asset_path
+
+    section = config["segment"]
+    return Segmenter(asset_path(config, section["userdict"]), asset_path(config, section["stopwords"]),
+                     section.get("min_len", 2))

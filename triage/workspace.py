@@ -1,0 +1,370 @@
+"""The live analysis: suggestions, their vectors, the neighbour index and the shared issues, kept in memory.
+
+The batch job and the service use the same object. The batch job fills it and re-clusters once; the service
+restores it from its store at start-up and then adds suggestions one at a time. Adding places a suggestion by the
+issue finder's own rule against its neighbours, so the incremental answer and a full re-cluster agree on what an
+issue is; a re-cluster keeps issue ids where membership overlaps.
+
+One writer at a time holds the lock; embedding (the slow part) happens before it is taken, and a re-cluster
+computes on a snapshot so scoring never waits for it.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import label, rank
+from .dedup import linker_from_config
+from .embed import Embedder, make_embedder, passage_text
+from .issue_ids import carry_over_ids, id_number
+from .issues import IssueFinder
+from .neighbours import NeighbourIndex
+from .records import Issue, Score, Suggestion
+from .segment import Segmenter, segmenter_from_config
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Outcome:
+    """What the pipeline says about one suggestion: its repost link, its issue and its scores."""
+
+    id: str
+    duplicate_of: str | None
+    issue_id: str | None
+    opened_issue: bool
+    nearest: list[tuple[str, float]] = field(default_factory=list)
+    digest: Score | None = None
+    issue_score: Score | None = None
+    issue_label: str = ""
+    issue_size: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "duplicate_of": self.duplicate_of,
+            "issue_id": self.issue_id,
+            "opened_issue": self.opened_issue,
+            "issue_label": self.issue_label,
+            "issue_size": self.issue_size,
+            "nearest": [{"id": i, "similarity": round(s, 4)} for i, s in self.nearest],
+            "digest": self.digest.to_dict() if self.digest else None,
+            "issue_score": self.issue_score.to_dict() if self.issue_score else None,
+        }
+
+
+class Workspace:
+    """Suggestions with vectors, duplicate links and issues; answers rankings and scores one suggestion."""
+
+    def __init__(self, config: dict, embedder: Embedder | None = None, segmenter: Segmenter | None = None,
+                 embedder_name: str | None = None):
+        self.config = config
+        self.segmenter = segmenter or segmenter_from_config(config)
+        self._embedder = embedder
+        self._embedder_name = embedder_name or config["embed"]["name"]
+        section = config["issues"]
+        self.finder = IssueFinder(**section["finder"])
+        self._neighbours_shown = section.get("nearest_shown", 5)
+        self._lock = threading.RLock()
+        self._reset(dim=embedder.dim if embedder else None)
+
+    def _reset(self, dim: int | None) -> None:
+        self.suggestions: list[Suggestion] = []
+        self.tokens: list[list[str]] = []
+        self._pos: dict[str, int] = {}
+        self._index: NeighbourIndex | None = NeighbourIndex(dim, **self.config["issues"]["index"]) if dim else None
+        self._linker = linker_from_config(self.config)
+        self._issue_of: list[str | None] = []
+        self._members: dict[str, list[int]] = {}
+        self._next_issue = 1
+        self._cache: dict[str, Any] = {}
+
+    # -- embedding -------------------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self._embedder_name, self.segmenter, self.config["embed"].get("cache_dir"))
+        return self._embedder
+
+    def embed(self, suggestions: Sequence[Suggestion]) -> np.ndarray:
+        """Vectors for suggestions, from the cache where it has them. Takes no lock: it is the slow part."""
+        return self.embedder.embed([passage_text(s, self.config["embed"]["max_body_chars"]) for s in suggestions])
+
+    def _ensure_index(self, dim: int) -> NeighbourIndex:
+        if self._index is None:
+            self._index = NeighbourIndex(dim, **self.config["issues"]["index"])
+        return self._index
+
+    # -- loading ---------------------------------------------------------------------------------------------
+    def restore(self, suggestions: Sequence[Suggestion], vectors: np.ndarray, issue_of: Mapping[str, str],
+                tokens: Sequence[list[str]] | None = None) -> None:
+        """Load saved state without re-embedding: suggestions keep their duplicate links and their issues.
+
+        Suggestions without an issue in ``issue_of`` are placed by the incremental rule, so a partial save (for
+        example after a crash mid-batch) restores to a consistent workspace.
+        """
+        with self._lock:
+            self._load(suggestions, vectors, tokens)
+            self._issue_of = [issue_of.get(s.id) for s in self.suggestions]
+            for position, issue_id in enumerate(self._issue_of):
+                if issue_id is not None:
+                    self._members.setdefault(issue_id, []).append(position)
+            self._next_issue = max((id_number(i) for i in self._members), default=0) + 1
+            for position in range(len(self.suggestions)):
+                if self._issue_of[position] is None:
+                    self._place(position)
+
+    def fit(self, suggestions: Sequence[Suggestion], vectors: np.ndarray,
+            tokens: Sequence[list[str]] | None = None, progress: Progress | None = None) -> "Workspace":
+        """Load suggestions whose duplicate links are already set and find their issues from scratch."""
+        with self._lock:
+            self._load(suggestions, vectors, tokens)
+            self._issue_of = [None] * len(self.suggestions)
+        self.recluster(progress)
+        return self
+
+    def _load(self, suggestions: Sequence[Suggestion], vectors: np.ndarray,
+              tokens: Sequence[list[str]] | None) -> None:
+        self._reset(dim=vectors.shape[1] if len(vectors) else None)
+        if not len(suggestions):
+            return
+        self._ensure_index(vectors.shape[1]).add(vectors)
+        self.suggestions = list(suggestions)
+        self.tokens = [list(t) for t in tokens] if tokens is not None else [
+            self.segmenter.tokens(s.text) for s in suggestions]
+        self.segmenter.fit(self.tokens)
+        self._pos = {s.id: i for i, s in enumerate(self.suggestions)}
+        for suggestion in self.suggestions:
+            if suggestion.duplicate_of is None:
+                self._linker.register(suggestion)
+
+    # -- incremental -----------------------------------------------------------------------------------------
+    def add(self, suggestions: Sequence[Suggestion], vectors: np.ndarray | None = None) -> list[Outcome]:
+        """Link, place and store each suggestion (in order); a suggestion whose id is stored is answered as stored."""
+        fresh = [s for s in dict((s.id, s) for s in suggestions).values() if s.id not in self._pos]
+        if vectors is None:
+            vectors = self.embed(fresh)
+        else:
+            by_id = {s.id: v for s, v in zip(suggestions, vectors)}
+            vectors = np.array([by_id[s.id] for s in fresh], dtype=np.float32).reshape(len(fresh), -1)
+        with self._lock:
+            for suggestion, vector in zip(fresh, vectors):
+                if suggestion.id in self._pos:
+                    continue
+                suggestion.duplicate_of = self._linker.add(suggestion)
+                tokens = self.segmenter.tokens(suggestion.text)
+                position = len(self.suggestions)
+                self.suggestions.append(suggestion)
+                self.tokens.append(tokens)
+                self._pos[suggestion.id] = position
+                self._issue_of.append(None)
+                self._ensure_index(len(vector)).add(vector[None, :])
+                self.segmenter.partial_fit([tokens])
+                self._place(position)
+            self._cache.clear()
+            return [self.outcome(s.id) for s in suggestions]
+
+    def _place(self, position: int) -> tuple[str, bool]:
+        """Put a stored suggestion into its issue by the finder's rule; open a new issue when it links to none."""
+        suggestion = self.suggestions[position]
+        original = self._pos.get(suggestion.duplicate_of) if suggestion.duplicate_of else None
+        if original is not None and self._issue_of[original] is not None:
+            issue_id, opened = self._issue_of[original], False
+        else:
+            match = self._match(self._index.vectors[position], self.tokens[position], exclude=position)
+            if match is not None and self._issue_of[match] is not None:
+                issue_id, opened = self._issue_of[match], False
+            else:
+                issue_id, opened = self._new_issue_id(), True
+        self._issue_of[position] = issue_id
+        self._members.setdefault(issue_id, []).append(position)
+        return issue_id, opened
+
+    def _new_issue_id(self) -> str:
+        from .issue_ids import format_id
+
+        issue_id = format_id(self._next_issue)
+        self._next_issue += 1
+        return issue_id
+
+    def _neighbours(self, vector: np.ndarray, exclude: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if self._index is None or not len(self._index):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        ids, sims = self._index.search(vector[None, :], self.finder.k + 1)
+        keep = (ids[0] >= 0) & (ids[0] != (-2 if exclude is None else exclude))
+        return ids[0][keep], sims[0][keep]
+
+    def _active(self) -> np.ndarray:
+        return np.array([s.duplicate_of is None for s in self.suggestions], dtype=bool)
+
+    def _match(self, vector: np.ndarray, tokens: Sequence[str], exclude: int | None = None) -> int | None:
+        ids, sims = self._neighbours(vector, exclude)
+        active = np.array([self.suggestions[j].duplicate_of is None and self._issue_of[j] is not None for j in ids],
+                          dtype=bool)
+        candidates = [(int(j), float(s)) for j, s, a in zip(ids, sims, active) if a]
+        if not candidates:
+            return None
+        positions, similarities = zip(*candidates)
+        return self.finder.match(np.array(positions), np.array(similarities), tokens,
+                                 [self.tokens[j] for j in positions], [self.suggestions[j].title for j in positions])
+
+    # -- answers ---------------------------------------------------------------------------------------------
+    def outcome(self, suggestion_id: str) -> Outcome:
+        """The stored answer for a stored suggestion."""
+        with self._lock:
+            position = self._pos[suggestion_id]
+            suggestion = self.suggestions[position]
+            issue_id = self._issue_of[position]
+            ids, sims = self._neighbours(self._index.vectors[position], exclude=position)
+            issue = self._issues().get(issue_id) if issue_id else None
+            members = self._members.get(issue_id, [])
+            opened = bool(members) and members[0] == position
+            return self._outcome(suggestion, self.tokens[position], issue, opened, ids, sims)
+
+    def score(self, suggestion: Suggestion, vector: np.ndarray | None = None) -> Outcome:
+        """The answer ``add`` would give, with nothing stored."""
+        if vector is None:
+            vector = self.embed([suggestion])[0]
+        tokens = self.segmenter.tokens(suggestion.text)
+        with self._lock:
+            duplicate_of = self._linker.find(suggestion)
+            probe = Suggestion(**{**suggestion.__dict__, "duplicate_of": duplicate_of})
+            if duplicate_of is not None and duplicate_of in self._pos:
+                issue_id = self._issue_of[self._pos[duplicate_of]]
+            else:
+                match = self._match(vector, tokens)
+                issue_id = self._issue_of[match] if match is not None else None
+            issue = self._issues().get(issue_id) if issue_id else None
+            opened = issue is None
+            if issue is None:
+                # A suggestion that would open an issue is scored as the one member of a new issue.
+                issue = label.describe_issues({"": [0]}, [probe], [tokens], vector[None, :], self.config)[0]
+            ids, sims = self._neighbours(vector)
+            return self._outcome(probe, tokens, issue, opened, ids, sims)
+
+    def _outcome(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None, opened: bool,
+                 ids: np.ndarray, sims: np.ndarray) -> Outcome:
+        shown = self._neighbours_shown
+        nearest = [(self.suggestions[j].id, float(s)) for j, s in zip(ids[:shown], sims[:shown])]
+        context = self._context()
+        digest = rank.score_digest(suggestion, tokens, issue, context, self.config) if issue else None
+        issue_score = self._key_scores().get(issue.id) if issue is not None and issue.id else None
+        return Outcome(
+            id=suggestion.id, duplicate_of=suggestion.duplicate_of,
+            issue_id=issue.id if issue is not None and issue.id else None, opened_issue=opened,
+            nearest=nearest, digest=digest, issue_score=issue_score,
+            issue_label=issue.label if issue else "", issue_size=issue.size if issue else 0,
+        )
+
+    # -- re-clustering ---------------------------------------------------------------------------------------
+    def recluster(self, progress: Progress | None = None) -> dict[str, str]:
+        """Find issues afresh on a snapshot; ids carry over where membership overlaps. Returns id -> issue id."""
+        report = progress or (lambda fraction, stage: None)
+        with self._lock:
+            n = len(self.suggestions)
+            if n == 0:
+                return {}
+            vectors = self._index.vectors[:n].copy()
+            tokens = self.tokens[:n]
+            titles = [s.title for s in self.suggestions[:n]]
+            active = self._active()
+            old = {self.suggestions[i].id: self._issue_of[i] for i in range(n) if self._issue_of[i]}
+        report(0.05, "snapshot")
+        snapshot = NeighbourIndex(vectors.shape[1], **self.config["issues"]["index"])
+        snapshot.add(vectors)
+        report(0.15, "index")
+        labels = self.finder.fit(snapshot, tokens, titles, active,
+                                 progress=lambda f: report(0.15 + 0.75 * f, "linking")).labels_
+        with self._lock:
+            groups: dict[int, list[int]] = {}
+            for position, group in enumerate(labels):
+                if group >= 0:
+                    groups.setdefault(int(group), []).append(position)
+            ordered = sorted(groups.values(), key=lambda members: members[0])
+            ids, self._next_issue = carry_over_ids(
+                old, [[self.suggestions[p].id for p in members] for members in ordered], self._next_issue)
+            self._issue_of = [None] * len(self.suggestions)
+            self._members = {}
+            for issue_id, members in zip(ids, ordered):
+                self._members[issue_id] = list(members)
+                for position in members:
+                    self._issue_of[position] = issue_id
+            # Reposts join their original's issue; suggestions added during the computation are placed again.
+            for position in range(len(self.suggestions)):
+                if self._issue_of[position] is None:
+                    self._place(position)
+            for members in self._members.values():
+                members.sort()
+            self._cache.clear()
+            report(1.0, "done")
+            return {s.id: self._issue_of[i] for i, s in enumerate(self.suggestions)}
+
+    # -- rankings --------------------------------------------------------------------------------------------
+    def _issues(self) -> dict[str, Issue]:
+        if "issues" not in self._cache:
+            described = label.describe_issues(self._members, self.suggestions, self.tokens,
+                                              self._index.vectors if self._index else np.zeros((0, 1)), self.config)
+            self._cache["issues"] = {issue.id: issue for issue in described}
+        return self._cache["issues"]
+
+    def _context(self) -> rank.DigestContext:
+        if "context" not in self._cache:
+            self._cache["context"] = rank.digest_context(list(self._issues().values()))
+        return self._cache["context"]
+
+    def _key_scores(self) -> dict[str, Score]:
+        return {issue.id: score for issue, score in self.key_topics()}
+
+    def issues(self) -> list[Issue]:
+        with self._lock:
+            return list(self._issues().values())
+
+    def key_topics(self) -> list[tuple[Issue, Score]]:
+        """Issues ranked as key-topic candidates, best first."""
+        with self._lock:
+            if "key_topics" not in self._cache:
+                self._cache["key_topics"] = rank.rank_key_topics(
+                    list(self._issues().values()), self.suggestions, self.tokens, self.config)
+            return self._cache["key_topics"]
+
+    def digest(self) -> list[tuple[Suggestion, Score, str | None]]:
+        """Originals ranked as digest candidates, capped per issue, best first."""
+        with self._lock:
+            if "digest" not in self._cache:
+                self._cache["digest"] = rank.rank_digest(
+                    self.suggestions, self.tokens, list(self._issues().values()), self.config)
+            return self._cache["digest"]
+
+    # -- lookups ---------------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.suggestions)
+
+    def get(self, suggestion_id: str) -> Suggestion | None:
+        position = self._pos.get(suggestion_id)
+        return self.suggestions[position] if position is not None else None
+
+    def vector(self, suggestion_id: str) -> np.ndarray:
+        return self._index.vectors[self._pos[suggestion_id]]
+
+    def issue_of(self, suggestion_id: str) -> str | None:
+        position = self._pos.get(suggestion_id)
+        return self._issue_of[position] if position is not None else None
+
+    def assignments(self) -> dict[str, str]:
+        with self._lock:
+            return {s.id: self._issue_of[i] for i, s in enumerate(self.suggestions)}
+
+    def issue(self, issue_id: str) -> Issue | None:
+        with self._lock:
+            return self._issues().get(issue_id)
+
+    def members(self, issue_id: str) -> list[Suggestion]:
+        with self._lock:
+            return [self.suggestions[p] for p in self._members.get(issue_id, [])]
+
+    def positions(self, ids: Iterable[str]) -> list[int]:
+        return [self._pos[i] for i in ids]
