@@ -15,8 +15,8 @@ from triage.config import load_config
 from triage.workspace import Workspace
 
 from . import web
-from .errors import install_error_handlers
-from .limits import BodySizeLimit
+from .errors import CatchAll, install_error_handlers
+from .limits import BodyGuard
 from .metrics import Metrics, MetricsMiddleware
 from .routers import ROUTERS
 from .service import Service
@@ -78,6 +78,7 @@ def create_app(db_url: str, config: dict | None = None, workspace: Workspace | N
         app.include_router(router)
     app.include_router(web.router)  # the reviewer workspace's pages (api/web), outside the OpenAPI document
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CatchAll)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

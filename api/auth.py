@@ -88,7 +88,8 @@ class KeyChecker:
 
 
 def require(*roles: str):
-    """A dependency that answers 401 without a valid key and 403 when the key's role is not one of ``roles``."""
+    """A dependency that answers 401 without a valid key, 403 when the key's role is not one of ``roles`` and 429
+    when the key has used up its request budget."""
     allowed = "、".join(roles)
 
     def check(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(BEARER)) -> Caller:
@@ -99,6 +100,9 @@ def require(*roles: str):
             raise ApiError(401, "invalid_key", "Authorization", headers={"WWW-Authenticate": "Bearer"})
         if caller.role not in roles:
             raise ApiError(403, "wrong_role", "Authorization", role=caller.role, allowed=allowed)
+        wait = request.app.state.service.rate.retry_after(caller.key_id)
+        if wait:
+            raise ApiError(429, "rate_limited", "Authorization", headers={"Retry-After": str(wait)}, retry_after=wait)
         request.state.caller = caller
         return caller
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .messages import TYPE_NAMES, error_message
 
@@ -117,7 +118,32 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid", str(error.detail), None), status_code=error.status_code,
                             headers=error.headers)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error")
+
+class CatchAll:
+    """Turns an unexpected exception into the JSON 500 and ends the request cleanly.
+
+    Starlette's own last-resort handler answers and then re-raises, which lets the server drop the connection
+    before the answer arrives; here nothing is re-raised, so the client always reads the 500.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not started:
+                await error_response(500, "internal_error")(scope, receive, send)

@@ -6,15 +6,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import error_response
 
 
-class BodySizeLimit:
-    """Answers 413 for a body over ``max_bytes``, whether it declares its length or streams it in chunks.
+def is_json(content_type: bytes | None) -> bool:
+    media = (content_type or b"").split(b";")[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+
+
+class BodyGuard:
+    """Answers 413 for a body over ``max_bytes`` (declared or streamed in chunks), and 415 for a body not sent as
+    JSON to the JSON API (paths under ``json_prefix``; the reviewer pages post forms).
 
     The body is read here, up to the limit, and handed on intact, so a handler never sees a partial body.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, json_prefix: str = "/v1/"):
         self.app = app
         self.max_bytes = max_bytes
+        self.json_prefix = json_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "OPTIONS", "DELETE"}:
@@ -39,6 +46,11 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if body and scope["path"].startswith(self.json_prefix) and not is_json(
+                dict(scope["headers"]).get(b"content-type")):
+            response = error_response(415, "unsupported_media_type", "Content-Type")
+            await response(scope, receive, send)
+            return
         sent = False
 
         async def replay() -> Message:

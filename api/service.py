@@ -23,6 +23,7 @@ from triage.records import Issue, Rejection, Suggestion
 from triage.workspace import Outcome, Workspace
 
 from .errors import ApiError
+from .rate_limit import RateLimiter
 from .schemas import SuggestionDraft, SuggestionIn
 from .settings import ServiceSettings
 from .store import Store
@@ -101,6 +102,7 @@ class Service:
         self.settings = settings
         self.limits = Limits(**self.config["intake"])
         self.keys = KeyChecker(store, settings.key_cache_seconds)
+        self.rate = RateLimiter(settings.rate_per_second, settings.rate_burst)
         self.write_lock = threading.Lock()
         self.jobs = JobRunner(self)
 
@@ -170,7 +172,7 @@ class Service:
         results, created, _ = self._store(submissions, actor, skip_conflicts=False)
         return SubmitResult([results[sid] for sid in order], created)
 
-    def ingest(self, suggestions: Sequence[Suggestion], actor: str, batch_size: int = 500) -> dict[str, int]:
+    def ingest(self, suggestions: Sequence[Suggestion], actor: str, batch_size: int = 2000) -> dict[str, int]:
         """Store suggestions read from files (``triage serve --load``), one transaction per batch.
 
         Reloading the same file stores nothing twice; an id already stored with other content is counted and
@@ -313,4 +315,6 @@ class Service:
         return issue
 
     def counts(self) -> tuple[int, int]:
-        return len(self.workspace), len(self.workspace.issues())
+        """Suggestions and issues held; cheap (no ranking is recomputed), so health checks can call it often."""
+        assignments = self.workspace.assignments()
+        return len(assignments), len({i for i in assignments.values() if i})

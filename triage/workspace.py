@@ -19,9 +19,10 @@ import numpy as np
 
 from . import label, rank
 from .dedup import linker_from_config
-from .embed import Embedder, make_embedder, passage_text
-from .issue_ids import carry_over_ids, id_number
-from .issues import IssueFinder
+from .embed import CachedEmbedder, Embedder, make_embedder, passage_text
+from .issue_ids import carry_over_ids, format_id, id_number
+from .issues import IssueFinder, Profile, TextViews
+from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
 from .records import Issue, Score, Suggestion
 from .segment import Segmenter, segmenter_from_config
@@ -68,7 +69,9 @@ class Workspace:
         self._embedder_name = embedder_name or config["embed"]["name"]
         section = config["issues"]
         self.finder = IssueFinder(**section["finder"])
-        self._neighbours_shown = section.get("nearest_shown", 5)
+        self._names = name_extractor_from_config(config)
+        self._digest_scorer = rank.digest_scorer_from_config(config)
+        self._neighbours_shown = section["nearest_shown"]
         self._lock = threading.RLock()
         self._reset(dim=embedder.dim if embedder else None)
 
@@ -82,6 +85,13 @@ class Workspace:
         self._members: dict[str, list[int]] = {}
         self._next_issue = 1
         self._cache: dict[str, Any] = {}
+        # The name and word views: vocabularies learnt from the stored texts, rows per position, and per issue the
+        # sums of its originals' vectors that the linkage rule reads.
+        self._views = TextViews(self._names)
+        self._views_size = 0
+        self._name_rows: list[dict[int, float]] = []
+        self._word_rows: list[dict[int, float]] = []
+        self._profiles: dict[str, Profile] = {}
 
     # -- embedding -------------------------------------------------------------------------------------------
     @property
@@ -90,9 +100,17 @@ class Workspace:
             self._embedder = make_embedder(self._embedder_name, self.segmenter, self.config["embed"].get("cache_dir"))
         return self._embedder
 
-    def embed(self, suggestions: Sequence[Suggestion]) -> np.ndarray:
-        """Vectors for suggestions, from the cache where it has them. Takes no lock: it is the slow part."""
-        return self.embedder.embed([passage_text(s, self.config["embed"]["max_body_chars"]) for s in suggestions])
+    def embed(self, suggestions: Sequence[Suggestion], remember: bool = True) -> np.ndarray:
+        """Vectors for suggestions, from the cache where it has them. Takes no lock: it is the slow part.
+
+        ``remember=False`` reads the cache but does not write to it: a draft scored before submission should not
+        grow the cache.
+        """
+        texts = [passage_text(s, self.config["embed"]["max_body_chars"]) for s in suggestions]
+        embedder = self.embedder
+        if isinstance(embedder, CachedEmbedder):
+            return embedder.embed(texts, remember=remember)
+        return embedder.embed(texts)
 
     def _ensure_index(self, dim: int) -> NeighbourIndex:
         if self._index is None:
@@ -114,6 +132,7 @@ class Workspace:
                 if issue_id is not None:
                     self._members.setdefault(issue_id, []).append(position)
             self._next_issue = max((id_number(i) for i in self._members), default=0) + 1
+            self._rebuild_profiles()
             for position in range(len(self.suggestions)):
                 if self._issue_of[position] is None:
                     self._place(position)
@@ -141,6 +160,31 @@ class Workspace:
         for suggestion in self.suggestions:
             if suggestion.duplicate_of is None:
                 self._linker.register(suggestion)
+        self._refit_views()
+
+    def _refit_views(self) -> None:
+        """Learn the name and word vocabularies from every stored suggestion and recompute every row."""
+        titles, bodies = [s.title for s in self.suggestions], [s.body for s in self.suggestions]
+        self._views = TextViews(self._names).fit(titles, bodies, self.tokens)
+        self._name_rows, self._word_rows = self._views.transform(titles, bodies, self.tokens)
+        self._views_size = len(self.suggestions)
+
+    def _item(self, position: int) -> Profile:
+        return Profile.of_item(self._index.vectors[position], self._word_rows[position], self._name_rows[position])
+
+    def _rebuild_profiles(self) -> None:
+        """Issue profiles from membership: the sums over every member's vectors."""
+        self._profiles = {}
+        for issue_id, members in self._members.items():
+            for position in members:
+                self._join_profile(issue_id, position)
+
+    def _join_profile(self, issue_id: str, position: int) -> None:
+        item = self._item(position)
+        if issue_id in self._profiles:
+            self._profiles[issue_id].absorb(item)
+        else:
+            self._profiles[issue_id] = item
 
     # -- incremental -----------------------------------------------------------------------------------------
     def add(self, suggestions: Sequence[Suggestion], vectors: np.ndarray | None = None) -> list[Outcome]:
@@ -164,31 +208,34 @@ class Workspace:
                 self._issue_of.append(None)
                 self._ensure_index(len(vector)).add(vector[None, :])
                 self.segmenter.partial_fit([tokens])
+                names, words = self._views.transform([suggestion.title], [suggestion.body], [tokens])
+                self._name_rows += names
+                self._word_rows += words
+                if len(self.suggestions) >= 2 * self._views_size:
+                    # Vocabularies learnt on a much smaller corpus miss most words: relearn them (amortised O(1)).
+                    self._refit_views()
+                    self._rebuild_profiles()
                 self._place(position)
             self._cache.clear()
             return [self.outcome(s.id) for s in suggestions]
 
-    def _place(self, position: int) -> tuple[str, bool]:
-        """Put a stored suggestion into its issue by the finder's rule; open a new issue when it links to none."""
+    def _place(self, position: int) -> str:
+        """Put a stored suggestion into its issue by the finder's rule; open a new issue when it links to none.
+
+        A repost goes where its original is.
+        """
         suggestion = self.suggestions[position]
         original = self._pos.get(suggestion.duplicate_of) if suggestion.duplicate_of else None
         if original is not None and self._issue_of[original] is not None:
-            issue_id, opened = self._issue_of[original], False
+            issue_id = self._issue_of[original]
         else:
-            match = self._match(self._index.vectors[position], self.tokens[position], exclude=position)
-            if match is not None and self._issue_of[match] is not None:
-                issue_id, opened = self._issue_of[match], False
-            else:
-                issue_id, opened = self._new_issue_id(), True
+            issue_id = self._match(self._item(position), exclude=position)
+            if issue_id is None:
+                issue_id = format_id(self._next_issue)
+                self._next_issue += 1
+        self._join_profile(issue_id, position)
         self._issue_of[position] = issue_id
         self._members.setdefault(issue_id, []).append(position)
-        return issue_id, opened
-
-    def _new_issue_id(self) -> str:
-        from .issue_ids import format_id
-
-        issue_id = format_id(self._next_issue)
-        self._next_issue += 1
         return issue_id
 
     def _neighbours(self, vector: np.ndarray, exclude: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -198,19 +245,15 @@ class Workspace:
         keep = (ids[0] >= 0) & (ids[0] != (-2 if exclude is None else exclude))
         return ids[0][keep], sims[0][keep]
 
-    def _active(self) -> np.ndarray:
-        return np.array([s.duplicate_of is None for s in self.suggestions], dtype=bool)
+    def _match(self, item: Profile, exclude: int | None = None, ids: np.ndarray | None = None) -> str | None:
+        """The issue among the nearest neighbours' issues that the item links to, or ``None``.
 
-    def _match(self, vector: np.ndarray, tokens: Sequence[str], exclude: int | None = None) -> int | None:
-        ids, sims = self._neighbours(vector, exclude)
-        active = np.array([self.suggestions[j].duplicate_of is None and self._issue_of[j] is not None for j in ids],
-                          dtype=bool)
-        candidates = [(int(j), float(s)) for j, s, a in zip(ids, sims, active) if a]
-        if not candidates:
-            return None
-        positions, similarities = zip(*candidates)
-        return self.finder.match(np.array(positions), np.array(similarities), tokens,
-                                 [self.tokens[j] for j in positions], [self.suggestions[j].title for j in positions])
+        ``ids`` are the item's neighbours when the caller has already searched for them.
+        """
+        if ids is None:
+            ids, _ = self._neighbours(item.vector.astype(np.float32), exclude)
+        candidates = {self._issue_of[j] for j in ids if self._issue_of[j] in self._profiles}
+        return self.finder.best_match(item, {issue_id: self._profiles[issue_id] for issue_id in candidates})
 
     # -- answers ---------------------------------------------------------------------------------------------
     def outcome(self, suggestion_id: str) -> Outcome:
@@ -228,22 +271,22 @@ class Workspace:
     def score(self, suggestion: Suggestion, vector: np.ndarray | None = None) -> Outcome:
         """The answer ``add`` would give, with nothing stored."""
         if vector is None:
-            vector = self.embed([suggestion])[0]
+            vector = self.embed([suggestion], remember=False)[0]
         tokens = self.segmenter.tokens(suggestion.text)
         with self._lock:
             duplicate_of = self._linker.find(suggestion)
             probe = Suggestion(**{**suggestion.__dict__, "duplicate_of": duplicate_of})
+            ids, sims = self._neighbours(vector)
             if duplicate_of is not None and duplicate_of in self._pos:
                 issue_id = self._issue_of[self._pos[duplicate_of]]
             else:
-                match = self._match(vector, tokens)
-                issue_id = self._issue_of[match] if match is not None else None
+                names, words = self._views.transform([suggestion.title], [suggestion.body], [tokens])
+                issue_id = self._match(Profile.of_item(vector, words[0], names[0]), ids=ids)
             issue = self._issues().get(issue_id) if issue_id else None
             opened = issue is None
             if issue is None:
                 # A suggestion that would open an issue is scored as the one member of a new issue.
                 issue = label.describe_issues({"": [0]}, [probe], [tokens], vector[None, :], self.config)[0]
-            ids, sims = self._neighbours(vector)
             return self._outcome(probe, tokens, issue, opened, ids, sims)
 
     def _outcome(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None, opened: bool,
@@ -251,7 +294,7 @@ class Workspace:
         shown = self._neighbours_shown
         nearest = [(self.suggestions[j].id, float(s)) for j, s in zip(ids[:shown], sims[:shown])]
         context = self._context()
-        digest = rank.score_digest(suggestion, tokens, issue, context, self.config) if issue else None
+        digest = self._digest_scorer.score(suggestion, tokens, issue, context) if issue else None
         issue_score = self._key_scores().get(issue.id) if issue is not None and issue.id else None
         return Outcome(
             id=suggestion.id, duplicate_of=suggestion.duplicate_of,
@@ -262,38 +305,52 @@ class Workspace:
 
     # -- re-clustering ---------------------------------------------------------------------------------------
     def recluster(self, progress: Progress | None = None) -> dict[str, str]:
-        """Find issues afresh on a snapshot; ids carry over where membership overlaps. Returns id -> issue id."""
+        """Find issues afresh on a snapshot; ids carry over where membership overlaps. Returns id -> issue id.
+
+        Vocabularies, rows and the grouping are computed outside the lock, so adding and scoring go on meanwhile;
+        suggestions added during the computation are placed again once the new issues are in.
+        """
         report = progress or (lambda fraction, stage: None)
         with self._lock:
             n = len(self.suggestions)
             if n == 0:
                 return {}
             vectors = self._index.vectors[:n].copy()
+            snapshot = self.suggestions[:n]
             tokens = self.tokens[:n]
-            titles = [s.title for s in self.suggestions[:n]]
-            active = self._active()
-            old = {self.suggestions[i].id: self._issue_of[i] for i in range(n) if self._issue_of[i]}
-        report(0.05, "snapshot")
-        snapshot = NeighbourIndex(vectors.shape[1], **self.config["issues"]["index"])
-        snapshot.add(vectors)
-        report(0.15, "index")
-        labels = self.finder.fit(snapshot, tokens, titles, active,
-                                 progress=lambda f: report(0.15 + 0.75 * f, "linking")).labels_
+            old = {snapshot[i].id: self._issue_of[i] for i in range(n) if self._issue_of[i]}
+        report(0.02, "snapshot")
+        titles, bodies = [s.title for s in snapshot], [s.body for s in snapshot]
+        views = TextViews(self._names).fit(titles, bodies, tokens)
+        name_rows, word_rows = views.transform(titles, bodies, tokens)
+        report(0.15, "views")
+        index = NeighbourIndex(vectors.shape[1], **self.config["issues"]["index"])
+        index.add(vectors)
+        report(0.25, "index")
+        # Reposts take part in finding issues (their wording is evidence of the issue like any other) but are
+        # never counted in an issue's figures; afterwards each goes where its original went.
+        items = [Profile.of_item(vectors[i], word_rows[i], name_rows[i]) for i in range(n)]
+        labels = self.finder.fit(index, items, progress=lambda f: report(0.25 + 0.7 * f, "linking")).labels_
+        where = {s.id: i for i, s in enumerate(snapshot)}
+        groups: dict[int, list[int]] = {}
+        for position, group in enumerate(labels):
+            original = where.get(snapshot[position].duplicate_of) if snapshot[position].duplicate_of else None
+            groups.setdefault(int(labels[original] if original is not None else group), []).append(position)
+        ordered = sorted(groups.values(), key=lambda members: members[0])
         with self._lock:
-            groups: dict[int, list[int]] = {}
-            for position, group in enumerate(labels):
-                if group >= 0:
-                    groups.setdefault(int(group), []).append(position)
-            ordered = sorted(groups.values(), key=lambda members: members[0])
             ids, self._next_issue = carry_over_ids(
-                old, [[self.suggestions[p].id for p in members] for members in ordered], self._next_issue)
+                old, [[snapshot[p].id for p in members] for members in ordered], self._next_issue)
+            self._views, self._views_size = views, n
+            late = self.suggestions[n:]
+            late_names, late_words = views.transform([s.title for s in late], [s.body for s in late], self.tokens[n:])
+            self._name_rows, self._word_rows = name_rows + late_names, word_rows + late_words
             self._issue_of = [None] * len(self.suggestions)
             self._members = {}
             for issue_id, members in zip(ids, ordered):
                 self._members[issue_id] = list(members)
                 for position in members:
                     self._issue_of[position] = issue_id
-            # Reposts join their original's issue; suggestions added during the computation are placed again.
+            self._rebuild_profiles()
             for position in range(len(self.suggestions)):
                 if self._issue_of[position] is None:
                     self._place(position)

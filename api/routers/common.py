@@ -14,6 +14,7 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "对象不存在",
     409: "与已保存的数据冲突",
     413: "请求体或批量过大（body_too_large、batch_too_large）",
+    415: "请求体不是 JSON（unsupported_media_type），须带 Content-Type: application/json",
     422: "请求无效：字段缺失、类型错误、取值无效或 JSON 格式错误；field 指明出错字段",
     429: "请求过于频繁（rate_limited），见 Retry-After",
 }
@@ -34,7 +35,9 @@ def errors(*statuses: int, notes: dict[int, str] | None = None) -> dict[int | st
             for status in statuses}
 
 
-AUTH_ERRORS = (401, 403)
+AUTH_ERRORS = (401, 403, 429)
+# Every route that reads a JSON body can also answer these.
+BODY_ERRORS = (413, 415, 422)
 
 
 def get_service(request: Request) -> Service:

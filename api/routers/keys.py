@@ -9,7 +9,7 @@ from ..errors import ApiError
 from ..schemas import KeyCreated, KeyIn, KeyOut
 from ..service import Service
 from ..store.models import ApiKeyRow, AuditRow, utcnow
-from .common import AUTH_ERRORS, errors, get_service
+from .common import AUTH_ERRORS, BODY_ERRORS, errors, get_service
 
 router = APIRouter(prefix="/v1/keys", tags=["密钥"])
 
@@ -25,7 +25,7 @@ def key_view(row: ApiKeyRow) -> dict:
     description="返回的 key 只出现这一次；库中只保存其 SHA-256。",
     response_model=KeyCreated,
     status_code=201,
-    responses=errors(*AUTH_ERRORS, 413, 422),
+    responses=errors(*AUTH_ERRORS, *BODY_ERRORS),
 )
 def post_key(payload: KeyIn, caller: Caller = ADMIN, service: Service = Depends(get_service)):
     row, key = create_key(service.store, payload.role, payload.name, caller.actor)

@@ -10,7 +10,7 @@ from ..schemas import ReviewIn, ReviewList, ReviewOut, TargetType
 from ..service import Service
 from ..store.models import AuditRow, ReviewRow, utcnow
 from ..views import review_view
-from .common import AUTH_ERRORS, errors, get_service
+from .common import AUTH_ERRORS, BODY_ERRORS, errors, get_service
 
 router = APIRouter(prefix="/v1", tags=["审阅"])
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["审阅"])
                 "not_adopted 未采纳）并说明理由。每项决定都新增一条记录，不覆盖以前的决定；最近一条即当前决定。",
     response_model=ReviewOut,
     status_code=201,
-    responses=errors(*AUTH_ERRORS, 404, 413, 422,
+    responses=errors(*AUTH_ERRORS, 404, *BODY_ERRORS,
                      notes={404: "审阅对象不存在（issue_not_found、suggestion_not_found）"}),
 )
 def post_review(payload: ReviewIn, caller: Caller = REVIEWER, service: Service = Depends(get_service)):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response
 from ..auth import INTAKE, Caller
 from ..schemas import BatchResult, SuggestionBatch, SuggestionDraft, SuggestionResult, SuggestionsRequest
 from ..service import Service
-from .common import AUTH_ERRORS, errors, get_service
+from .common import AUTH_ERRORS, BODY_ERRORS, errors, get_service
 
 router = APIRouter(prefix="/v1", tags=["意见"])
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["意见"])
     response_model=SuggestionResult | BatchResult,
     status_code=201,
     responses={200: {"description": "全部为重复提交，返回第一次的结果", "model": SuggestionResult | BatchResult},
-               **errors(*AUTH_ERRORS, 409, 413, 422, notes={409: "同一编号已保存了内容不同的意见（id_conflict）"})},
+               **errors(*AUTH_ERRORS, 409, *BODY_ERRORS, notes={409: "同一编号已保存了内容不同的意见（id_conflict）"})},
 )
 def submit_suggestions(payload: SuggestionsRequest, response: Response, caller: Caller = INTAKE,
                        service: Service = Depends(get_service)):
@@ -38,7 +38,7 @@ def submit_suggestions(payload: SuggestionsRequest, response: Response, caller: 
     description="返回与提交相同的结果（重复转发、将归入的问题、得分明细），但不保存任何内容。"
                 "供提交表单在发送前提示提交者，例如已有相同问题。",
     response_model=SuggestionResult,
-    responses=errors(*AUTH_ERRORS, 413, 422),
+    responses=errors(*AUTH_ERRORS, *BODY_ERRORS),
 )
 def score_suggestion(payload: SuggestionDraft, caller: Caller = INTAKE, service: Service = Depends(get_service)):
     return service.score(payload)

@@ -81,9 +81,10 @@ def safe_next(target: str | None, default: str = "/web/issues") -> str:
 
 def render(request: Request, template: str, caller: Caller | None, status_code: int = 200,
            **context: Any) -> HTMLResponse:
+    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in ("notice", "error")])
     context.update(caller=caller, token=form_token(caller) if caller else "", path=request.url.path,
                    notice=request.query_params.get("notice", ""), error=request.query_params.get("error", ""),
-                   here=request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+                   here=request.url.path + (f"?{kept}" if kept else ""))
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 

@@ -10,7 +10,7 @@ import pytest
 from api.store import Store
 from api.store.models import ApiKeyRow
 
-from .conftest import assert_error
+from api_server import assert_error
 
 # (method, path, JSON body, the one role allowed)
 ROUTES = [

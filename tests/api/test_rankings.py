@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Server, unique
-from .texts import BUS, PARKING, UNRELATED
+from api_server import Server, unique
+from api_texts import BUS, PARKING, UNRELATED
 
 
 @pytest.fixture(scope="module")
 def ranked(databases, cache_dir):
     """A service holding two shared issues (parking in A2区 in March, buses in A7县 in May) and three one-offs."""
-    from .conftest import service_config
+    from api_server import service_config
 
     server = Server(databases.new(), service_config(cache_dir)).start()
     items = ([{"id": f"p{i}", **t, "sector": "交通", "district": "A2区", "submitted_at": f"2024-03-0{i + 1}",

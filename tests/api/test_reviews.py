@@ -6,8 +6,8 @@ from sqlalchemy import select
 from api.store import Store
 from api.store.models import AuditRow
 
-from .conftest import unique
-from .texts import PARKING, UNRELATED
+from api_server import unique
+from api_texts import PARKING, UNRELATED
 
 
 def test_decisions_accumulate_and_the_latest_shows_in_rankings(server, intake, reviewer):

@@ -10,8 +10,8 @@ import time
 
 import httpx
 
-from .conftest import free_port, unique
-from .texts import BUS, PARKING, UNRELATED
+from api_server import free_port, unique
+from api_texts import BUS, PARKING, UNRELATED
 
 
 def test_healthz_counts(server):
@@ -53,7 +53,7 @@ def test_every_route_is_documented(server):
                 assert {"401", "403"} <= set(responses), (method, path)
                 assert responses["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
             if "requestBody" in operation:
-                assert {"413", "422"} <= set(responses), (method, path)
+                assert {"413", "415", "422"} <= set(responses), (method, path)
                 assert operation["requestBody"]["content"]["application/json"]["schema"], (method, path)
             if operation.get("parameters"):
                 assert "422" in responses, (method, path)

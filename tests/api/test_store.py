@@ -11,8 +11,8 @@ from api.store import Store, current_revision, upgrade_database
 from api.store.models import EmbeddingRow, MembershipRow, SuggestionRow
 from triage.workspace import Workspace
 
-from .conftest import Server, service_config
-from .texts import BUS, PARKING, UNRELATED
+from api_server import Server, service_config
+from api_texts import BUS, PARKING, UNRELATED
 
 
 def test_an_existing_database_is_upgraded_in_place(databases, cache_dir):

@@ -1,8 +1,8 @@
 """Submitting and scoring: idempotency, reposts, incremental assignment, original text kept verbatim."""
 from __future__ import annotations
 
-from .conftest import assert_error, unique
-from .texts import BUS, PARKING, UNRELATED
+from api_server import assert_error, unique
+from api_texts import BUS, PARKING, UNRELATED
 
 
 def item(text: dict, **extra) -> dict:

@@ -117,11 +117,19 @@ def test_a_reviewer_ranks_decides_and_exports(page, sample_server, screenshots, 
     assert "建议列入年度协商计划" in page.text_content("#issue-history")
     [review] = reviews_of(sample_server, "issue", issue_id)
     assert review["decision"] == "shortlist" and review["reviewer"].startswith("key:")
-    page.screenshot(path=str(screenshots / "issue.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(screenshots / "issue.png"))
+    page.screenshot(path=str(screenshots / "issue-full.png"), full_page=True)
 
-    # The list shows the new status and can be filtered by it.
+    # The list shows the new status and can be filtered by it; the shortlist report lists the issue.
     page.goto("/web/issues?status=shortlist")
     assert page.locator("#issues tbody tr").evaluate_all("rows => rows.map(r => r.dataset.issue)") == [issue_id]
+    with page.expect_download() as caught:
+        page.click("a[href='/web/exports/key-topics.docx']")
+    caught.value.save_as(tmp_path / "key-topics.docx")
+    report = docx.Document(str(tmp_path / "key-topics.docx"))
+    assert headings(report, 1) == [f"1. {issue.label}"]
+    assert "建议列入年度协商计划" in docx_text(report) and find_pii(docx_text(report)) == []
 
     # Digest candidates: accept the top one from the list, two with personal data in them from their own pages,
     # and accept then overrule a fourth (which must stay out of the digest).
@@ -133,6 +141,7 @@ def test_a_reviewer_ranks_decides_and_exports(page, sample_server, screenshots, 
     row.locator("button[value=digest]").click()
     page.wait_for_url(lambda url: "notice=" in url)
     assert page.locator(f"#d-{top} .status").text_content() == DECISIONS["digest"]
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(screenshots / "digest.png"))
 
     notes = {top: "问题具体、有数据支撑，建议采纳入专报"}

@@ -36,7 +36,8 @@ class CachedEmbedder(Embedder):
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], remember: bool = True) -> np.ndarray:
+        """Cached vectors where there are some; the rest from the inner embedder, stored unless ``remember`` is off."""
         hashes = [text_hash(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         with self._connect() as db:
@@ -52,10 +53,14 @@ class CachedEmbedder(Embedder):
         self.last_new = len(missing)
         if missing:
             vectors = self.inner.embed(list(missing.values()))
-            with self._connect() as db:
-                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                               [(self.key, h, v.astype(np.float32).tobytes()) for h, v in zip(missing, vectors)])
+            if remember:
+                self._store(list(missing), vectors)
             found.update(zip(missing, vectors))
         if not hashes:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([found[h] for h in hashes]).astype(np.float32)
+
+    def _store(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                           [(self.key, h, v.astype(np.float32).tobytes()) for h, v in zip(hashes, vectors)])

@@ -27,7 +27,9 @@ class SentenceTransformerEmbedder(Embedder):
             self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
         except (OSError, ValueError) as error:  # ValueError: a folder that holds no model
             raise RuntimeError(f"找不到本地模型 {model!r}（不会联网下载）：{error}") from None
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the method; older releases only have the old name.
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)

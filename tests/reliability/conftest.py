@@ -1,0 +1,46 @@
+"""Fixtures for the reliability tests: the API tests' running service and role clients, reused, not copied.
+
+``tests/api/conftest.py`` is loaded under the name the browser tests give it (``api.conftest``), so all three test
+folders share one copy of ``Server`` whichever pytest collects first.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import FIGURES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def api_fixtures():
+    name = "api.conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "api" / "conftest.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_fixtures = api_fixtures()
+cache_dir = _fixtures.cache_dir
+databases = _fixtures.databases
+server = _fixtures.server
+fresh_server = _fixtures.fresh_server
+intake = _fixtures.intake
+reviewer = _fixtures.reviewer
+admin = _fixtures.admin
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """What the reliability tests measured, for the README's "Reliability" section."""
+    if not FIGURES:
+        return
+    terminalreporter.section("reliability figures")
+    for section, lines in FIGURES.items():
+        terminalreporter.write_line(f"{section}:")
+        for line in lines:
+            terminalreporter.write_line(f"  - {line}")
