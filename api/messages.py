@@ -34,6 +34,7 @@ ERRORS: dict[str, str] = {
     "not_allowed_value": "取值无效，可选值为：{allowed}",
     "unknown_field": "未知字段",
     "bad_date_range": "起始日期不能晚于截止日期",
+    "blank_id": "编号不能只由空白或控制字符组成",
     "invalid": "取值无效",
     # 429 / 500
     "rate_limited": "请求过于频繁，请 {retry_after} 秒后重试",

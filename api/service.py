@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.intake import PRESETS, Limits, build_suggestion
+from triage.normalise import normalise_id
 from triage.records import Issue, Rejection, Suggestion
 from triage.workspace import Outcome, Workspace
 
@@ -161,14 +162,19 @@ class Service:
         order: list[str] = []
         for index, item in enumerate(items):
             field = f"items[{index}]" if batch else ""
-            digest = payload_hash(item)
-            order.append(item.id)
-            seen = submissions.get(item.id)
+            # Ids are keyed as the library stores them (normalised like every other text), so " a" and "a" are one
+            # suggestion, never two rows fighting over one stored id.
+            sid = normalise_id(item.id)
+            if not sid:
+                raise ApiError(422, "blank_id", f"{field}.id" if field else "id")
+            digest = payload_hash(item.model_copy(update={"id": sid}))
+            order.append(sid)
+            seen = submissions.get(sid)
             if seen is not None:
                 if seen.digest != digest:
-                    raise ApiError(409, "id_conflict", f"{field}.id" if field else "id", id=item.id)
+                    raise ApiError(409, "id_conflict", f"{field}.id" if field else "id", id=sid)
                 continue
-            submissions[item.id] = Submission(self.to_suggestion(item, index + 1, field), digest, field)
+            submissions[sid] = Submission(self.to_suggestion(item, index + 1, field), digest, field)
         results, created, _ = self._store(submissions, actor, skip_conflicts=False)
         return SubmitResult([results[sid] for sid in order], created)
 

@@ -97,9 +97,10 @@ def run_bertopic(suggestions: Sequence[Suggestion], vectors: np.ndarray, segment
 
 
 def warm_up_bertopic(suggestions: Sequence[Suggestion], vectors: np.ndarray, segmenter: Segmenter, seed: int) -> None:
-    """One small untimed fit, so numba compiles UMAP's and HDBSCAN's kernels before the timed fits."""
-    count = min(len(suggestions), 600)
-    make_bertopic(5, segmenter, seed).fit_transform([s.text for s in suggestions[:count]], embeddings=vectors[:count])
+    """One untimed fit, so numba compiles UMAP's and HDBSCAN's kernels before the timed fits. It takes the whole
+    corpus because UMAP switches to its approximate (NN-descent) neighbours above 4,096 points, with kernels of
+    its own."""
+    make_bertopic(5, segmenter, seed).fit_transform([s.text for s in suggestions], embeddings=vectors)
 
 
 def print_table(rows: Sequence[SystemResult], best: SystemResult | None) -> None:

@@ -2,7 +2,7 @@
 
 The ``Segmenter`` follows the estimator shape: settings in ``__init__``, ``fit`` learns document frequencies over a
 corpus (kept in ``df_``), and ``tokens`` / ``keywords`` answer for any text. Keywords are TF-IDF over the fitted
-corpus, so a word every suggestion uses (建议, 问题) never becomes a keyword.
+corpus, so a word most suggestions use weighs little against the words that set a suggestion apart.
 """
 from __future__ import annotations
 

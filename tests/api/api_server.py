@@ -1,6 +1,6 @@
 """Helpers that run the real service: uvicorn on a free local port, over SQLite and over PostgreSQL.
 
-PostgreSQL tests need ``TRIAGE_TEST_PG_URL`` (``scripts/pg.sh start`` prints one); each server gets a database of
+PostgreSQL tests need ``TRIAGE_TEST_PG_URL`` (``scripts/with-postgres.sh COMMAND`` runs a command with one set); each server gets a database of
 its own on that server, dropped afterwards. Without the variable the PostgreSQL variants are skipped.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ PG_URL = os.environ.get("TRIAGE_TEST_PG_URL")
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql",
-                 marks=pytest.mark.skipif(not PG_URL, reason="TRIAGE_TEST_PG_URL not set (scripts/pg.sh start)")),
+                 marks=pytest.mark.skipif(not PG_URL, reason="TRIAGE_TEST_PG_URL not set (run through scripts/with-postgres.sh)")),
 ]
 # A small body limit and batch limit so the limit tests need no megabytes.
 TEST_SETTINGS = ServiceSettings(max_body_bytes=64 * 1024, max_batch=50)

@@ -5,6 +5,7 @@ instead of reaching for the network.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +20,8 @@ class SentenceTransformerEmbedder(Embedder):
         self.model = model
         self.batch_size = batch_size
         self.key = f"st:{model}"
+        # huggingface_hub calls home for hub names even with local_files_only; offline mode stops that too.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
