@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .messages import FACTOR_NAMES
-from .privacy import mask_pii
 from .records import Issue, Score, Suggestion
+from . import reports
 from .reports import examples
 
 BEIJING = timezone(timedelta(hours=8))
@@ -71,21 +71,9 @@ TEXT: dict[str, str] = {
     "total": "合计",
 }
 
-_SPACE = re.compile(r"[ \t\r\f\v]+")
-
-
 def clean(text: str) -> str:
-    """Masked, with runs of spaces collapsed: safe to quote in a document."""
-    return mask_pii(_SPACE.sub(" ", text or "").strip())
-
-
-def _excerpt(text: str, limit: int) -> str:
-    text = clean(text).replace("\n", " ")
-    return text if len(text) <= limit else text[:limit] + "……"
-
-
-def _date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
+    """Masked, with runs of spaces collapsed and lines kept: safe to quote in a document."""
+    return reports.clean(text, keep_lines=True)
 
 
 def _counts(counts: Mapping[str, int]) -> str:
@@ -216,7 +204,7 @@ def _who(suggestion: Suggestion) -> tuple[str, str]:
 
 
 def _title(suggestion: Suggestion) -> str:
-    return clean(suggestion.original_title or suggestion.title) or _excerpt(suggestion.original_body, 20)
+    return clean(suggestion.original_title or suggestion.title) or reports.excerpt(suggestion.original_body, 20)
 
 
 def _body(suggestion: Suggestion) -> str:
@@ -234,10 +222,10 @@ def digest_document(items: Sequence[DigestItem], period: Period, generated_at: d
     issue_count = len({key for by_issue in groups.values() for key in by_issue if key})
     document = Document(
         title=TEXT["digest_title"],
-        subtitle=[TEXT["digest_period"].format(period=period.label, start=_date(period.start),
-                                               end=_date(period.last_day)),
+        subtitle=[TEXT["digest_period"].format(period=period.label, start=reports.day(period.start),
+                                               end=reports.day(period.last_day)),
                   TEXT["digest_counts"].format(items=len(items), issues=issue_count),
-                  TEXT["generated"].format(date=_date(generated_at))],
+                  TEXT["generated"].format(date=reports.day(generated_at))],
     )
     if not items:
         document.blocks.append(Paragraph(TEXT["digest_empty"]))
@@ -267,7 +255,7 @@ def _digest_item(item: DigestItem) -> list[Block]:
     if where:
         fields.append((TEXT["where"], where))
     if suggestion.submitted_at:
-        fields.append((TEXT["submitted_at"], _date(suggestion.submitted_at)))
+        fields.append((TEXT["submitted_at"], reports.day(suggestion.submitted_at)))
     if issue is not None and issue.size > 1:
         fields.append((TEXT["issue_behind"], TEXT["issue_behind_value"].format(
             label=clean(issue.label), size=issue.size, submitters=issue.submitters)))
@@ -297,7 +285,7 @@ def key_topic_document(entries: Sequence[KeyTopicEntry], suggestions_by_id: Mapp
     generated_at = (generated_at or datetime.now(timezone.utc)).astimezone(BEIJING)
     document = Document(title=TEXT["key_title"],
                         subtitle=[TEXT["key_counts"].format(count=len(entries)),
-                                  TEXT["generated"].format(date=_date(generated_at))],
+                                  TEXT["generated"].format(date=reports.day(generated_at))],
                         toc_depth=1)
     if not entries:
         document.blocks.append(Paragraph(TEXT["key_empty"]))
@@ -308,7 +296,7 @@ def key_topic_document(entries: Sequence[KeyTopicEntry], suggestions_by_id: Mapp
                   (TEXT["breadth"], TEXT["breadth_value"].format(submitters=issue.submitters, size=issue.size,
                                                                  endorsements=issue.endorsements))]
         if issue.first_at:
-            fields.append((TEXT["dates"], f"{_date(issue.first_at)} 至 {_date(issue.last_at)}"))
+            fields.append((TEXT["dates"], f"{reports.day(issue.first_at)} 至 {reports.day(issue.last_at)}"))
         for key, counts in (("sectors", issue.sectors), ("districts", issue.districts),
                             ("org_types", issue.org_types)):
             if _counts(counts):
@@ -322,7 +310,7 @@ def key_topic_document(entries: Sequence[KeyTopicEntry], suggestions_by_id: Mapp
         for example in examples(issue, suggestions_by_id):
             who = clean(example.org_name or example.submitter)
             document.blocks.append(Paragraph(f"《{_title(example)}》——{who}："
-                                             f"{_excerpt(example.original_body or example.body, EXAMPLE_EXCERPT_CHARS)}"))
+                                             f"{reports.excerpt(example.original_body or example.body, EXAMPLE_EXCERPT_CHARS)}"))
         rows = [[FACTOR_NAMES.get(name, name), f"{score.factors.get(name, 0.0):.2f}", f"{points:.3f}"]
                 for name, points in score.breakdown.items()]
         rows.append([TEXT["total"], "", f"{score.value:.3f}"])

@@ -41,19 +41,21 @@ ISSUE_COLUMNS: dict[str, str] = {
 }
 
 _SPACE = re.compile(r"\s+")
+_SPACE_IN_LINE = re.compile(r"[ \t\r\f\v]+")
 
 
-def _clean(text: str) -> str:
-    """Masked and on one line: safe to quote in a report."""
-    return mask_pii(_SPACE.sub(" ", text or "").strip())
+def clean(text: str, keep_lines: bool = False) -> str:
+    """Masked, with runs of spaces collapsed (and lines joined unless ``keep_lines``): safe to quote anywhere."""
+    return mask_pii((_SPACE_IN_LINE if keep_lines else _SPACE).sub(" ", text or "").strip())
 
 
-def _excerpt(text: str, limit: int) -> str:
-    text = _clean(text)
+def excerpt(text: str, limit: int) -> str:
+    """The opening of a text, cleaned, on one line."""
+    text = clean(text)
     return text if len(text) <= limit else text[:limit] + "……"
 
 
-def _date(value: datetime | None) -> str:
+def day(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
@@ -78,7 +80,7 @@ def _factor_order(ranked: Sequence[tuple[Any, Score]]) -> list[str]:
 
 
 def _counts_text(counts: Mapping[str, int]) -> str:
-    return "、".join(f"{_clean(name)} {count}" for name, count in counts.items())
+    return "、".join(f"{clean(name)} {count}" for name, count in counts.items())
 
 
 def _breakdown_table(score: Score) -> list[str]:
@@ -98,9 +100,9 @@ def write_issues_csv(path: Path, ranked: Sequence[tuple[Issue, Score]]) -> None:
         writer.writerow(header)
         for rank, (issue, score) in enumerate(ranked, 1):
             writer.writerow([
-                rank, issue.id, _clean(issue.label), issue.topic, round(score.value, 6), issue.size,
-                issue.submitters, issue.endorsements, len(issue.members), _date(issue.first_at),
-                _date(issue.last_at), "、".join(_clean(w) for w in issue.keywords),
+                rank, issue.id, clean(issue.label), issue.topic, round(score.value, 6), issue.size,
+                issue.submitters, issue.endorsements, len(issue.members), day(issue.first_at),
+                day(issue.last_at), "、".join(clean(w) for w in issue.keywords),
             ] + [round(score.breakdown.get(name, 0.0), 6) for name in factors])
 
 
@@ -110,8 +112,8 @@ def write_issues_json(path: Path, ranked: Sequence[tuple[Issue, Score]],
     records = []
     for rank, (issue, score) in enumerate(ranked, 1):
         record = issue.to_dict()
-        record["label"] = _clean(issue.label)
-        record["keywords"] = [_clean(w) for w in issue.keywords]
+        record["label"] = clean(issue.label)
+        record["keywords"] = [clean(w) for w in issue.keywords]
         records.append({
             "rank": rank, **record, **score.to_dict(),
             "duplicates": [m for m in issue.members if m in suggestions_by_id and suggestions_by_id[m].duplicate_of],
@@ -148,24 +150,24 @@ def write_key_topics_md(path: Path, ranked: Sequence[tuple[Issue, Score]], sugge
     ]
     for rank, (issue, score) in enumerate(shown, 1):
         reposts = sum(1 for m in issue.members if m in by_id and by_id[m].duplicate_of)
-        lines += ["", f"## {rank}. {_clean(issue.label)}", "",
+        lines += ["", f"## {rank}. {clean(issue.label)}", "",
                   f"- 所属主题：{issue.topic or '其他'}",
                   f"- 综合得分：{score.value:.3f}",
                   f"- 提出主体 {issue.submitters} 个，意见 {issue.size} 条"
                   + (f"（另有转发 {reposts} 条，不计入）" if reposts else "") + f"，附议 {issue.endorsements} 次"]
         if issue.first_at:
-            lines.append(f"- 提交时间：{_date(issue.first_at)} 至 {_date(issue.last_at)}")
+            lines.append(f"- 提交时间：{day(issue.first_at)} 至 {day(issue.last_at)}")
         for caption, counts in (("领域", issue.sectors), ("区域", issue.districts), ("组织类型", issue.org_types)):
             if counts:
                 lines.append(f"- {caption}：{_counts_text(counts)}")
         if issue.keywords:
-            lines.append(f"- 关键词：{'、'.join(_clean(w) for w in issue.keywords)}")
+            lines.append(f"- 关键词：{'、'.join(clean(w) for w in issue.keywords)}")
         if priorities and priorities.get(issue.id):
             lines.append(f"- 契合市级重点：{'、'.join(priorities[issue.id])}")
         lines += ["", *_breakdown_table(score), "", "代表性意见：", ""]
         for number, suggestion in enumerate(examples(issue, by_id), 1):
-            lines.append(f"{number}. 《{_clean(_title(suggestion))}》——{_clean(_who(suggestion))}："
-                         f"{_excerpt(_body(suggestion), EXAMPLE_EXCERPT_CHARS)}")
+            lines.append(f"{number}. 《{clean(_title(suggestion))}》——{clean(_who(suggestion))}："
+                         f"{excerpt(_body(suggestion), EXAMPLE_EXCERPT_CHARS)}")
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -183,19 +185,19 @@ def write_digest_md(path: Path, ranked_digest: Sequence[tuple[Suggestion, Score,
         "每项因素得分 = 权重 × 因素值（0–1）；同一议题只列得分最高的几条，转发的重复意见不列入。",
     ]
     for rank, (suggestion, score, issue_id) in enumerate(shown, 1):
-        who = _clean(_who(suggestion))
+        who = clean(_who(suggestion))
         if suggestion.org_type:
-            who += f"（{_clean(suggestion.org_type)}）"
-        lines += ["", f"## {rank}. {_clean(_title(suggestion))}", "",
+            who += f"（{clean(suggestion.org_type)}）"
+        lines += ["", f"## {rank}. {clean(_title(suggestion))}", "",
                   f"- {'提交组织' if suggestion.org_name else '提交者'}：{who}",
                   f"- 综合得分：{score.value:.3f}"]
         where = "，".join(part for part in (suggestion.sector, suggestion.district) if part)
         if where:
-            lines.append(f"- 领域与区域：{_clean(where)}")
+            lines.append(f"- 领域与区域：{clean(where)}")
         if reposts[suggestion.id]:
             lines.append(f"- 被转发 {reposts[suggestion.id]} 次")
         issue = issues_by_id.get(issue_id) if issue_id else None
         if issue is not None:
-            lines.append(f"- 所属议题：{_clean(issue.label)}（意见 {issue.size} 条，提出主体 {issue.submitters} 个）")
-        lines += ["", f"> {_excerpt(_body(suggestion), DIGEST_EXCERPT_CHARS)}", "", *_breakdown_table(score)]
+            lines.append(f"- 所属议题：{clean(issue.label)}（意见 {issue.size} 条，提出主体 {issue.submitters} 个）")
+        lines += ["", f"> {excerpt(_body(suggestion), DIGEST_EXCERPT_CHARS)}", "", *_breakdown_table(score)]
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -12,9 +12,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and enforced foreign keys so it behaves like the server database."""
+    """An engine for ``url``; SQLite gets WAL and enforced foreign keys so it behaves like the server database.
+
+    Statement parameters are kept out of error messages: they hold suggestion text and personal data, and a failed
+    write's message ends up in the service's log.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):
@@ -25,7 +29,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
