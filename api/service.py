@@ -121,6 +121,7 @@ class Service:
             rows = session.scalars(select(SuggestionRow).order_by(SuggestionRow.pk)).all()
             links = dict(session.execute(select(DuplicateLinkRow.suggestion_id, DuplicateLinkRow.original_id)).all())
             issue_of = dict(session.execute(select(MembershipRow.suggestion_id, MembershipRow.issue_id)).all())
+            known_issue_ids = list(session.scalars(select(IssueRow.id)))
             stored = {sid: np.frombuffer(blob, dtype=np.float32) for sid, blob in session.execute(
                 select(EmbeddingRow.suggestion_id, EmbeddingRow.vector).where(EmbeddingRow.embedder == key))}
         suggestions = [suggestion_of(row, links.get(row.id)) for row in rows]
@@ -137,7 +138,7 @@ class Service:
         dim = getattr(self.workspace.embedder, "dim", 0)
         vectors = (np.vstack([stored[s.id] for s in suggestions]) if suggestions
                    else np.zeros((0, dim), dtype=np.float32))
-        self.workspace.restore(suggestions, vectors, issue_of)
+        self.workspace.restore(suggestions, vectors, issue_of, known_issue_ids=known_issue_ids)
         with self.store.session() as session:
             self.sync_membership(session, SYSTEM_ACTOR, "issue.restore")
 

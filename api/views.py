@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.privacy import mask_pii
 from triage.records import Issue, Score, Suggestion
 from triage.workspace import Workspace
 
@@ -42,9 +43,10 @@ class Filters:
 
 
 def suggestion_view(suggestion: Suggestion) -> dict[str, Any]:
+    """A suggestion as reviewers read it: phone, ID-card and e-mail details masked (the store keeps the original)."""
     return {
-        "id": suggestion.id, "title": suggestion.title, "body": suggestion.body,
-        "original_title": suggestion.original_title, "original_body": suggestion.original_body,
+        "id": suggestion.id, "title": mask_pii(suggestion.title), "body": mask_pii(suggestion.body),
+        "original_title": mask_pii(suggestion.original_title), "original_body": mask_pii(suggestion.original_body),
         "submitter": suggestion.submitter, "org_name": suggestion.org_name, "org_type": suggestion.org_type,
         "sector": suggestion.sector, "district": suggestion.district, "submitted_at": suggestion.submitted_at,
         "endorsements": suggestion.endorsements, "opposes": suggestion.opposes,
@@ -54,7 +56,8 @@ def suggestion_view(suggestion: Suggestion) -> dict[str, Any]:
 
 def issue_summary(rank: int, issue: Issue, score: Score, decision: str | None) -> dict[str, Any]:
     return {
-        "rank": rank, "id": issue.id, "label": issue.label, "keywords": list(issue.keywords), "size": issue.size,
+        "rank": rank, "id": issue.id, "label": mask_pii(issue.label), "keywords": [mask_pii(w) for w in issue.keywords],
+        "size": issue.size,
         "submitters": issue.submitters, "endorsements": issue.endorsements, "sectors": issue.sectors,
         "districts": issue.districts, "org_types": issue.org_types, "first_at": issue.first_at,
         "last_at": issue.last_at, "score": score.to_dict(), "decision": decision,

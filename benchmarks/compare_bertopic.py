@@ -1,7 +1,8 @@
 """triage's issues beside BERTopic's topics on the shared TipDM messages, scored against the same gold issues.
 
-Both systems see the same accepted messages and the same e5 vectors (``triage.pipeline.prepare``, so the on-disk
-embedding cache serves them after the first run), and BERTopic segments with triage's own jieba ``Segmenter``.
+Both systems see the same accepted messages and the same e5 vectors (``prepare``, inside ``triage.pipeline.analyse``,
+so the on-disk embedding cache serves them after the first run), and BERTopic segments with triage's own jieba
+``Segmenter``. Run it from the repository root: the cache path in the config (``.cache``) is relative to it.
 BERTopic gets no embedding model, so nothing is downloaded; its outlier topic -1 counts as singletons, each message
 its own issue, because an outlier has not been grouped with anything. Both are scored by ``triage.evaluate``.
 

@@ -171,8 +171,8 @@ def print_table(results: list[dict], rank: bool) -> None:
         if rank:
             line += f"  {r['rank_s']:>6.2f}  {r['rank_cpu']:>8.2f}  {r['rank_peak_mb']:>7.0f}"
         print(line)
-    print(f"seconds / cpu s = Workspace.fit, wall / CPU of all threads; load, index, link = its CPU seconds in "
-          f"load (index, segmenter, repost linker), recluster's snapshot index, and IssueFinder.fit + reposts placed;")
+    print("seconds / cpu s = Workspace.fit, wall / CPU of all threads; load, index, link = its CPU seconds in "
+          "load (index, segmenter, repost linker), recluster's snapshot index, and IssueFinder.fit + reposts placed;")
     print(f"peak MB = ru_maxrss after fit, data MB = before it; shared = issues with 2+ originals, planted = "
           f"clusters generated; exact search up to {results[0]['exact_max']} vectors, HNSW above")
     for a, b in zip(results, results[1:]):

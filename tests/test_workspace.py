@@ -100,3 +100,12 @@ def test_scoring_a_draft_answers_like_adding_it_but_stores_nothing(corpus, gold)
     assert outcome.digest is not None
     assert sum(outcome.digest.breakdown.values()) == pytest.approx(outcome.digest.value)
     assert json.dumps(outcome.to_dict(), ensure_ascii=False)
+
+
+def test_after_a_restart_a_new_issue_never_reuses_an_id_that_reviews_may_name(corpus):
+    workspace, vectors = fitted(corpus)
+    restored = Workspace(load_config(), segmenter=corpus.segmenter)
+    restored.restore(workspace.suggestions, corpus.vectors, workspace.assignments(), known_issue_ids=["I00500"])
+    outcome = restored.add([dataclasses.replace(corpus.suggestions[0], id="NEW-2", submitter="ORG-996",
+                                                title="为流浪猫设立社区救助站", body="建议为流浪猫设立社区救助站并推行绝育补贴。")])[0]
+    assert outcome.opened_issue and outcome.issue_id == "I00501"

@@ -36,20 +36,21 @@ class DuplicateLinker:
         self._b = rng.integers(0, int(_PRIME), size=bands * rows, dtype=np.uint64)
         self._by_key: dict[str, str] = {}
         self._leaders: dict[tuple[int, bytes], str] = {}
-        self._shingles: dict[str, set[int]] = {}
+        # Sorted shingle hashes of each original: 8 bytes a shingle, where a Python set would take ten times that.
+        self._shingles: dict[str, np.ndarray] = {}
 
     @staticmethod
     def _key(suggestion: Suggestion) -> str:
         return _NON_WORD.sub("", f"{suggestion.title}{suggestion.body}").lower()
 
-    def _signature(self, key: str) -> tuple[set[int], list[tuple[int, bytes]]]:
+    def _signature(self, key: str) -> tuple[np.ndarray, list[tuple[int, bytes]]]:
         grams = {key[i:i + self.shingle] for i in range(max(1, len(key) - self.shingle + 1))}
         codes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
         # (a*x + b) wraps modulo 2**64 before the mod p; the result is still a fixed random hash per permutation,
         # which is all MinHash needs.
         signature = ((codes[:, None] * self._a[None, :] + self._b[None, :]) % _PRIME).min(axis=0)
         buckets = [(band, signature[band * self.rows:(band + 1) * self.rows].tobytes()) for band in range(self.bands)]
-        return set(codes.tolist()), buckets
+        return np.unique(codes), buckets
 
     def find(self, suggestion: Suggestion) -> str | None:
         """The id of the original this suggestion repeats, or ``None``; registers nothing."""
@@ -87,8 +88,9 @@ class DuplicateLinker:
                 self._leaders.setdefault(bucket, suggestion.id)
 
     @staticmethod
-    def _jaccard(x: set[int], y: set[int]) -> float:
-        return len(x & y) / len(x | y) if x or y else 0.0
+    def _jaccard(x: np.ndarray, y: np.ndarray) -> float:
+        shared = len(np.intersect1d(x, y, assume_unique=True))
+        return shared / (len(x) + len(y) - shared) if len(x) or len(y) else 0.0
 
 
 def linker_from_config(config: dict) -> DuplicateLinker:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .dedup import link_duplicates
-from .embed import make_embedder, passage_text
+from .embed import embedder_from_config, passage_text
 from .intake import IntakeResult, Limits, load
 from .records import Rejection, Suggestion
 from .segment import Segmenter, segmenter_from_config
@@ -78,7 +78,7 @@ def prepare(
         keywords = [segmenter.keywords(t, k) for t in tokens]
     with timings.step("embed"):
         section = config["embed"]
-        model = make_embedder(embedder or section["name"], segmenter, section.get("cache_dir"))
+        model = embedder_from_config(config, embedder, segmenter)
         vectors = model.embed([passage_text(s, section["max_body_chars"]) for s in suggestions])
     return Corpus(
         suggestions=suggestions, rejected=intake.rejected, rows=intake.rows, blank_rows=intake.blank_rows,

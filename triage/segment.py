@@ -6,6 +6,7 @@ corpus, so a word most suggestions use weighs little against the words that set 
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -13,6 +14,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import jieba
+
+# jieba announces every dictionary load on stderr; the CLI's own output is what users should read.
+jieba.setLogLevel(logging.WARNING)
 
 # A token that is only digits, punctuation or one character rarely names a place, object or problem.
 _MEANINGLESS = re.compile(r"^[\d\W_]+$")

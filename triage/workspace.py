@@ -19,7 +19,7 @@ import numpy as np
 
 from . import label, rank
 from .dedup import link_duplicates, linker_from_config
-from .embed import CachedEmbedder, Embedder, make_embedder, passage_text
+from .embed import CachedEmbedder, Embedder, embedder_from_config, passage_text
 from .issue_ids import carry_over_ids, format_id, id_number
 from .issues import IssueFinder, Profile, TextViews
 from .names import name_extractor_from_config
@@ -97,7 +97,7 @@ class Workspace:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = make_embedder(self._embedder_name, self.segmenter, self.config["embed"].get("cache_dir"))
+            self._embedder = embedder_from_config(self.config, self._embedder_name, self.segmenter)
         return self._embedder
 
     def embed(self, suggestions: Sequence[Suggestion], remember: bool = True) -> np.ndarray:
@@ -119,11 +119,13 @@ class Workspace:
 
     # -- loading ---------------------------------------------------------------------------------------------
     def restore(self, suggestions: Sequence[Suggestion], vectors: np.ndarray, issue_of: Mapping[str, str],
-                tokens: Sequence[list[str]] | None = None) -> None:
+                tokens: Sequence[list[str]] | None = None, known_issue_ids: Iterable[str] = ()) -> None:
         """Load saved state without re-embedding: suggestions keep their duplicate links and their issues.
 
         Suggestions without an issue in ``issue_of`` are placed by the incremental rule, so a partial save (for
-        example after a crash mid-batch) restores to a consistent workspace.
+        example after a crash mid-batch) restores to a consistent workspace. ``known_issue_ids`` are ids used
+        before, even by issues that no longer have members: a new issue never takes one, so reviews written for
+        an old issue never attach to a different one.
         """
         with self._lock:
             self._load(suggestions, vectors, tokens)
@@ -131,7 +133,7 @@ class Workspace:
             for position, issue_id in enumerate(self._issue_of):
                 if issue_id is not None:
                     self._members.setdefault(issue_id, []).append(position)
-            self._next_issue = max((id_number(i) for i in self._members), default=0) + 1
+            self._next_issue = max((id_number(i) for i in [*self._members, *known_issue_ids]), default=0) + 1
             self._rebuild_profiles()
             for position in range(len(self.suggestions)):
                 if self._issue_of[position] is None:
@@ -143,7 +145,8 @@ class Workspace:
         with self._lock:
             self._load(suggestions, vectors, tokens)
             self._issue_of = [None] * len(self.suggestions)
-        self.recluster(progress)
+            # Nothing else can hold the workspace meanwhile, so the index just built serves as the snapshot.
+            self._recluster(progress, self._index)
         return self
 
     def _load(self, suggestions: Sequence[Suggestion], vectors: np.ndarray,
@@ -316,6 +319,9 @@ class Workspace:
         Vocabularies, rows and the grouping are computed outside the lock, so adding and scoring go on meanwhile;
         suggestions added during the computation are placed again once the new issues are in.
         """
+        return self._recluster(progress, None)
+
+    def _recluster(self, progress: Progress | None, index: NeighbourIndex | None) -> dict[str, str]:
         report = progress or (lambda fraction, stage: None)
         with self._lock:
             n = len(self.suggestions)
@@ -330,8 +336,9 @@ class Workspace:
         views = TextViews(self._names).fit(titles, bodies, tokens)
         name_rows, word_rows = views.transform(titles, bodies, tokens)
         report(0.15, "views")
-        index = NeighbourIndex(vectors.shape[1], **self.config["issues"]["index"])
-        index.add(vectors)
+        if index is None:
+            index = NeighbourIndex(vectors.shape[1], **self.config["issues"]["index"])
+            index.add(vectors)
         report(0.25, "index")
         # Reposts take part in finding issues (their wording is evidence of the issue like any other) but are
         # never counted in an issue's figures; afterwards each goes where its original went.

@@ -14,7 +14,6 @@ import json
 import string
 from datetime import datetime
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -22,7 +21,7 @@ from hypothesis import strategies as st
 from api.settings import ServiceSettings
 from api_server import Server, assert_error, service_config
 from triage.intake import FIELDS, PRESETS, ColumnError, Limits, build_suggestion, load
-from triage.normalise import normalise_id, normalise_text, parse_count, parse_datetime
+from triage.normalise import normalise_text, parse_count, parse_datetime
 from triage.records import Rejection, Suggestion
 
 from figures import report

@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import negative_data_rejection
 from schemathesis.generation import GenerationMode
-from schemathesis.openapi.checks import *  # noqa: F401,F403  (registers the OpenAPI checks)
 
 from api.routers import ROUTERS
 from api.settings import ServiceSettings
