@@ -85,6 +85,9 @@ class Workspace:
         self._members: dict[str, list[int]] = {}
         self._next_issue = 1
         self._cache: dict[str, Any] = {}
+        # Issues changed since their descriptions were last computed. Answers to the intake system describe these
+        # one at a time; a full refresh (every issue, then rankings) waits until someone reads the rankings.
+        self._touched: set[str] = set()
         # The name and word views: vocabularies learnt from the stored texts, rows per position, and per issue the
         # sums of its originals' vectors that the linkage rule reads.
         self._views = TextViews(self._names)
@@ -224,8 +227,7 @@ class Workspace:
                     # Vocabularies learnt on a much smaller corpus miss most words: relearn them (amortised O(1)).
                     self._refit_views()
                     self._rebuild_profiles()
-                self._place(position)
-            self._cache.clear()
+                self._touched.add(self._place(position))
             return [self.outcome(s.id) for s in suggestions]
 
     def _place(self, position: int) -> str:
@@ -272,7 +274,7 @@ class Workspace:
             suggestion = self.suggestions[position]
             issue_id = self._issue_of[position]
             ids, sims = self._neighbours(self._index.vectors[position], exclude=position)
-            issue = self._issues().get(issue_id) if issue_id else None
+            issue = self._answer_issue(issue_id) if issue_id else None
             members = self._members.get(issue_id, [])
             opened = bool(members) and members[0] == position
             return self._outcome(suggestion, self.tokens[position], issue, opened, ids, sims)
@@ -291,7 +293,7 @@ class Workspace:
             else:
                 names, words = self._views.transform([suggestion.title], [suggestion.body], [tokens])
                 issue_id = self._match(Profile.of_item(vector, words[0], names[0]), ids=ids)
-            issue = self._issues().get(issue_id) if issue_id else None
+            issue = self._answer_issue(issue_id) if issue_id else None
             opened = issue is None
             if issue is None:
                 # A suggestion that would open an issue is scored as the one member of a new issue.
@@ -302,9 +304,11 @@ class Workspace:
                  ids: np.ndarray, sims: np.ndarray) -> Outcome:
         shown = self._neighbours_shown
         nearest = [(self.suggestions[j].id, float(s)) for j, s in zip(ids[:shown], sims[:shown])]
-        context = self._context()
+        context = self._cache.get("context") or self._context()
         digest = self._digest_scorer.score(suggestion, tokens, issue, context) if issue else None
-        issue_score = self._key_scores().get(issue.id) if issue is not None and issue.id else None
+        # The issue's key-topic score as of the last ranking (rankings are recomputed when they are read).
+        key_scores = self._cache.get("key_scores") or self._key_scores()
+        issue_score = key_scores.get(issue.id) if issue is not None and issue.id else None
         return Outcome(
             id=suggestion.id, duplicate_of=suggestion.duplicate_of,
             issue_id=issue.id if issue is not None and issue.id else None, opened_issue=opened,
@@ -370,16 +374,30 @@ class Workspace:
             for members in self._members.values():
                 members.sort()
             self._cache.clear()
+            self._touched.clear()
             report(1.0, "done")
             return {s.id: self._issue_of[i] for i, s in enumerate(self.suggestions)}
 
     # -- rankings --------------------------------------------------------------------------------------------
     def _issues(self) -> dict[str, Issue]:
-        if "issues" not in self._cache:
-            described = label.describe_issues(self._members, self.suggestions, self.tokens,
-                                              self._index.vectors if self._index else np.zeros((0, 1)), self.config)
-            self._cache["issues"] = {issue.id: issue for issue in described}
+        """Every issue described afresh when any changed; rankings derived from them are dropped then too."""
+        if "issues" not in self._cache or self._touched:
+            self._cache.clear()
+            self._touched.clear()
+            self._cache["issues"] = {issue.id: issue for issue in self._describe(self._members)}
         return self._cache["issues"]
+
+    def _describe(self, groups: Mapping[str, list[int]]) -> list[Issue]:
+        vectors = self._index.vectors if self._index else np.zeros((0, 1))
+        return label.describe_issues(groups, self.suggestions, self.tokens, vectors, self.config)
+
+    def _answer_issue(self, issue_id: str) -> Issue | None:
+        """An issue for an answer to the intake system: just this one described again if it changed."""
+        if "issues" not in self._cache:
+            return self._issues().get(issue_id)
+        if issue_id in self._touched:
+            return self._describe({issue_id: self._members[issue_id]})[0]
+        return self._cache["issues"].get(issue_id)
 
     def _context(self) -> rank.DigestContext:
         if "context" not in self._cache:
@@ -387,7 +405,9 @@ class Workspace:
         return self._cache["context"]
 
     def _key_scores(self) -> dict[str, Score]:
-        return {issue.id: score for issue, score in self.key_topics()}
+        if "key_scores" not in self._cache or self._touched:
+            self._cache["key_scores"] = {issue.id: score for issue, score in self.key_topics()}
+        return self._cache["key_scores"]
 
     def issues(self) -> list[Issue]:
         with self._lock:
@@ -396,17 +416,18 @@ class Workspace:
     def key_topics(self) -> list[tuple[Issue, Score]]:
         """Issues ranked as key-topic candidates, best first."""
         with self._lock:
+            issues = self._issues()
             if "key_topics" not in self._cache:
                 self._cache["key_topics"] = rank.rank_key_topics(
-                    list(self._issues().values()), self.suggestions, self.tokens, self.config)
+                    list(issues.values()), self.suggestions, self.tokens, self.config)
             return self._cache["key_topics"]
 
     def digest(self) -> list[tuple[Suggestion, Score, str | None]]:
         """Originals ranked as digest candidates, capped per issue, best first."""
         with self._lock:
+            issues = self._issues()
             if "digest" not in self._cache:
-                self._cache["digest"] = rank.rank_digest(
-                    self.suggestions, self.tokens, list(self._issues().values()), self.config)
+                self._cache["digest"] = rank.rank_digest(self.suggestions, self.tokens, list(issues.values()), self.config)
             return self._cache["digest"]
 
     # -- lookups ---------------------------------------------------------------------------------------------
