@@ -186,6 +186,9 @@ class Service:
         skipped, not overwritten.
         """
         counts = {"new": 0, "existing": 0, "conflicts": 0}
+        if not len(self.workspace):
+            # Into an empty store everything goes in one batch, so the workspace finds issues once over all of it.
+            batch_size = max(1, len(suggestions))
         for start in range(0, len(suggestions), batch_size):
             chunk = suggestions[start:start + batch_size]
             submissions = {s.id: Submission(s, suggestion_hash(s), f"{s.source}:{s.row}") for s in chunk}
