@@ -17,28 +17,19 @@ import argparse
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import httpx
+from served import REPO, start_service
 
-REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "tipdm2020c"
 TARGET_P50_MS, TARGET_P99_MS = 80.0, 250.0
-CLI = [sys.executable, "-c", "from triage.cli import main; raise SystemExit(main())"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def query_messages(path: Path, count: int, seed: int) -> list[dict]:
@@ -67,28 +58,6 @@ def scratch_cache(folder: Path, queries: list[dict]) -> Path:
         with sqlite3.connect(cache / "embeddings.sqlite") as db:
             db.executemany("DELETE FROM vectors WHERE hash = ?", [(h,) for h in hashes])
     return cache
-
-
-def start_service(folder: Path, db: str, embedder: str, cache: Path, load: Path, timeout: float):
-    port = free_port()
-    log = (folder / "serve.log").open("w")
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--db", db, "--embedder", embedder, "--load", str(load),
-         "--set", f'embed.cache_dir="{cache}"'], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if process.poll() is not None:
-            raise SystemExit(f"triage serve exited; see {folder / 'serve.log'}")
-        try:
-            health = httpx.get(f"{url}/healthz", timeout=5)
-            if health.status_code == 200:
-                return process, url, health.json(), time.monotonic() - started
-        except httpx.TransportError:
-            pass
-        time.sleep(1)
-    process.kill()
-    raise SystemExit("triage serve did not become ready in time")
 
 
 def run_clients(url: str, key: str, queries: list[dict], clients: int, total: int) -> tuple[list[float], float]:
@@ -157,8 +126,9 @@ def main() -> int:
         store.close()
         cache = scratch_cache(folder, queries)
         print(f"starting triage serve (embedder {args.embedder}, loading {args.load.name}) ...", flush=True)
-        process, url, health, startup = start_service(folder, db, args.embedder, cache, args.load,
-                                                      args.start_timeout)
+        serve_args = ["--db", db, "--embedder", args.embedder, "--load", str(args.load),
+                      "--set", f'embed.cache_dir="{cache}"']
+        process, url, health, startup = start_service(folder, serve_args, args.start_timeout)
         try:
             print(f"ready in {startup:.0f} s: {health['suggestions']} suggestions, {health['issues']} issues; "
                   f"scoring {len(queries)} unseen messages from {args.queries.name}", flush=True)

@@ -17,26 +17,18 @@ from __future__ import annotations
 import argparse
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import httpx
+from served import REPO, start_service
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "suggestions.csv"
-CLI = [sys.executable, "-c", "from triage.cli import main; raise SystemExit(main())"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def distinct_suggestions(count: int, seed: int) -> list[dict]:
@@ -51,27 +43,6 @@ def distinct_suggestions(count: int, seed: int) -> list[dict]:
         items.append({"id": f"load-{n:06d}", "title": title, "body": f"{body}（第{n}号，{rng.randint(1, 10**6)}）",
                       "submitter": submitter, "sector": sector})
     return items
-
-
-def start_service(folder: Path, db: str, embedder: str, timeout: float) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = (folder / "serve.log").open("w")
-    process = subprocess.Popen(
-        [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db, "--embedder", embedder,
-         "--set", f'embed.cache_dir="{folder / "cache"}"'], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if process.poll() is not None:
-            raise SystemExit(f"triage serve exited; see {folder / 'serve.log'}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    raise SystemExit("triage serve did not become ready in time")
 
 
 class Tally:
@@ -180,7 +151,7 @@ def main() -> int:
         keys = [create_key(store, "intake", f"load client {n}", actor="benchmark")[1] for n in range(args.clients)]
         store.close()
         print(f"starting triage serve (embedder {args.embedder}) on 127.0.0.1 ...", flush=True)
-        process, url = start_service(folder, db, args.embedder, args.start_timeout)
+        process, url, _, _ = start_service(folder, ["--db", db, "--embedder", args.embedder, "--set", f'embed.cache_dir="{folder / "cache"}"'], args.start_timeout)
         try:
             tally = Tally()
             print(f"{args.clients} clients sending {len(work)} requests ...", flush=True)

@@ -174,6 +174,14 @@ def topic_assigner_from_config(config: dict) -> TopicAssigner:
     return TopicAssigner(topics, section.get("min_score", 1.0), section.get("fallback", "其他"))
 
 
+def fit_topic_assigner(suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
+                       config: dict) -> TopicAssigner:
+    """The topic assigner fitted on the corpus's originals; fit once and pass it to ``describe_issues`` when
+    describing a few issues at a time."""
+    return topic_assigner_from_config(config).fit(
+        tokens[i] for i in range(len(suggestions)) if not suggestions[i].duplicate_of)
+
+
 def _counts(values: Iterable[str]) -> dict[str, int]:
     """Occurrences of each non-empty value, most frequent first."""
     counts = Counter(v for v in values if v)
@@ -191,7 +199,8 @@ def most_representative(indices: Sequence[int], vectors: np.ndarray) -> list[int
 
 
 def describe_issues(groups: Mapping[str, Sequence[int]], suggestions: Sequence[Suggestion],
-                    tokens: Sequence[Sequence[str]], vectors: np.ndarray, config: dict) -> list[Issue]:
+                    tokens: Sequence[Sequence[str]], vectors: np.ndarray, config: dict,
+                    assigner: TopicAssigner | None = None) -> list[Issue]:
     """One ``Issue`` per group (groups map issue id -> member indices), in the groups' order.
 
     ``members`` lists the originals most representative first, then the reposts, so readers of an issue can take
@@ -205,8 +214,7 @@ def describe_issues(groups: Mapping[str, Sequence[int]], suggestions: Sequence[S
     described = {issue_id: originals[issue_id] or list(indices) for issue_id, indices in groups.items()}
     keywords = ClassTfidf().fit([[w for i in described[issue_id] for w in tokens[i]] for issue_id in groups]
                                 ).top_words(k)
-    assigner = topic_assigner_from_config(config).fit(
-        tokens[i] for i in range(len(suggestions)) if not suggestions[i].duplicate_of)
+    assigner = assigner or fit_topic_assigner(suggestions, tokens, config)
     issues = []
     for (issue_id, indices), words in zip(groups.items(), keywords):
         kept = originals[issue_id]

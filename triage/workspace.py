@@ -297,7 +297,8 @@ class Workspace:
             opened = issue is None
             if issue is None:
                 # A suggestion that would open an issue is scored as the one member of a new issue.
-                issue = label.describe_issues({"": [0]}, [probe], [tokens], vector[None, :], self.config)[0]
+                issue = label.describe_issues({"": [0]}, [probe], [tokens], vector[None, :], self.config,
+                                              self._cache.get("assigner"))[0]
             return self._outcome(probe, tokens, issue, opened, ids, sims)
 
     def _outcome(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None, opened: bool,
@@ -388,8 +389,12 @@ class Workspace:
         return self._cache["issues"]
 
     def _describe(self, groups: Mapping[str, list[int]]) -> list[Issue]:
+        """Issues described; the corpus-wide topic assigner is fitted once per full refresh, not per issue."""
+        if "assigner" not in self._cache:
+            self._cache["assigner"] = label.fit_topic_assigner(self.suggestions, self.tokens, self.config)
         vectors = self._index.vectors if self._index else np.zeros((0, 1))
-        return label.describe_issues(groups, self.suggestions, self.tokens, vectors, self.config)
+        return label.describe_issues(groups, self.suggestions, self.tokens, vectors, self.config,
+                                     self._cache["assigner"])
 
     def _answer_issue(self, issue_id: str) -> Issue | None:
         """An issue for an answer to the intake system: just this one described again if it changed."""
