@@ -201,32 +201,39 @@ class Workspace:
         else:
             by_id = {s.id: v for s, v in zip(suggestions, vectors)}
             vectors = np.array([by_id[s.id] for s in fresh], dtype=np.float32).reshape(len(fresh), -1)
+        # Segmenting is the slow part of the text work and needs no lock.
+        tokens = [self.segmenter.tokens(s.text) for s in fresh]
         with self._lock:
             if not self.suggestions and len(fresh) > 1:
                 # The first load of an empty workspace is a batch: link reposts in time order and find issues once,
                 # which is both faster and better than placing one suggestion at a time.
                 link_duplicates(fresh, self.config)
-                self.fit(fresh, vectors, [self.segmenter.tokens(s.text) for s in fresh])
+                self.fit(fresh, vectors, tokens)
                 return [self.outcome(s.id) for s in suggestions]
-            for suggestion, vector in zip(fresh, vectors):
+            rows: tuple[list, list] | None = None
+            start = 0
+            for k, (suggestion, vector) in enumerate(zip(fresh, vectors)):
                 if suggestion.id in self._pos:
                     continue
+                if rows is None:  # the batch's name and word rows in one pass, until vocabularies change
+                    start = k
+                    rows = self._views.transform([s.title for s in fresh[k:]], [s.body for s in fresh[k:]],
+                                                 tokens[k:])
                 suggestion.duplicate_of = self._linker.add(suggestion)
-                tokens = self.segmenter.tokens(suggestion.text)
                 position = len(self.suggestions)
                 self.suggestions.append(suggestion)
-                self.tokens.append(tokens)
+                self.tokens.append(tokens[k])
                 self._pos[suggestion.id] = position
                 self._issue_of.append(None)
                 self._ensure_index(len(vector)).add(vector[None, :])
-                self.segmenter.partial_fit([tokens])
-                names, words = self._views.transform([suggestion.title], [suggestion.body], [tokens])
-                self._name_rows += names
-                self._word_rows += words
+                self.segmenter.partial_fit([tokens[k]])
+                self._name_rows.append(rows[0][k - start])
+                self._word_rows.append(rows[1][k - start])
                 if len(self.suggestions) >= 2 * self._views_size:
                     # Vocabularies learnt on a much smaller corpus miss most words: relearn them (amortised O(1)).
                     self._refit_views()
                     self._rebuild_profiles()
+                    rows = None
                 self._touched.add(self._place(position))
             return [self.outcome(s.id) for s in suggestions]
 
