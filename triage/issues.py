@@ -118,7 +118,7 @@ class Profile:
 class IssueFinder:
     """Average linkage on the k-nearest-neighbour graph with the two-test rule above.
 
-    ``fit`` sets ``labels_`` (a group number per position, -1 where a position takes no part, as reposts do).
+    ``fit`` sets ``labels_``, a group number per position.
     ``link`` and ``best_match`` apply the same rule to place one new suggestion.
     """
 
@@ -152,37 +152,35 @@ class IssueFinder:
                 best = (similarity, issue_id)
         return best[1] if best else None
 
-    def fit(self, index: NeighbourIndex, items: Sequence[Profile | None],
+    def fit(self, index: NeighbourIndex, items: Sequence[Profile],
             progress: Callable[[float], None] | None = None) -> "IssueFinder":
-        """Group the items (``None`` for positions that take no part), best-linked pair of groups first."""
+        """Group the items (one per vector of ``index``), best-linked pair of groups first."""
         report = progress or (lambda fraction: None)
         n = len(items)
-        active = np.array([item is not None for item in items], dtype=bool)
         groups: list[Profile | None] = [Profile(p.vector.copy(), dict(p.words), dict(p.names), p.size, p.named)
-                                        if p is not None else None for p in items]
+                                        for p in items]
         adjacency: list[set[int]] = [set() for _ in range(n)]
-        positions = np.flatnonzero(active)
-        for start in range(0, len(positions), 2048):
-            chunk = positions[start:start + 2048]
+        for start in range(0, n, 2048):
+            chunk = np.arange(start, min(n, start + 2048))
             ids, _ = index.search(index.vectors[chunk], self.k + 1)
             for i, row in zip(chunk, ids):
                 for j in row:
-                    if j >= 0 and j != i and active[j]:
+                    if j >= 0 and j != i:
                         adjacency[i].add(int(j))
                         adjacency[int(j)].add(int(i))
-            report(0.3 * min(1.0, (start + len(chunk)) / max(1, len(positions))))
+            report(0.3 * min(1.0, (start + len(chunk)) / max(1, n)))
         heap = []
-        for a in positions:
+        for a in range(n):
             for b in adjacency[a]:
                 if a < b:
                     similarity, linked = self.link(groups[a], groups[b])
                     if linked:
-                        heap.append((-similarity, int(a), b, 0, 0))
+                        heap.append((-similarity, a, b, 0, 0))
         heapq.heapify(heap)
         report(0.4)
         parent = np.arange(n)
         version = np.zeros(n, dtype=np.int64)
-        merges, budget = 0, max(1, len(positions))
+        merges, budget = 0, max(1, n)
         while heap:
             _, a, b, version_a, version_b = heapq.heappop(heap)
             if groups[a] is None or groups[b] is None or version[a] != version_a or version[b] != version_b:
@@ -208,10 +206,10 @@ class IssueFinder:
             merges += 1
             if merges % 256 == 0:
                 report(0.4 + 0.6 * min(1.0, merges / budget))
-        labels = np.full(n, -1, dtype=np.int64)
+        labels = np.zeros(n, dtype=np.int64)
         numbers: dict[int, int] = {}
-        for i in positions:
-            root = int(i)
+        for i in range(n):
+            root = i
             while parent[root] != root:
                 root = int(parent[root])
             labels[i] = numbers.setdefault(root, len(numbers))
