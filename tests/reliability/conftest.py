@@ -5,24 +5,13 @@ folders share one copy of ``Server`` whichever pytest collects first.
 """
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import FIGURES  # noqa: E402
+from shared_api import api_fixtures  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def api_fixtures():
-    name = "api.conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "api" / "conftest.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 _fixtures = api_fixtures()

@@ -5,14 +5,13 @@ The service is started by the API tests' own ``Server`` (tests/api/conftest.py) 
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from shared_api import api_fixtures
 from triage.intake import Limits, load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,18 +23,6 @@ EMBED_CACHE = ROOT / ".cache"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
-
-
-def api_fixtures():
-    """tests/api/conftest.py under the name pytest gives it (``api.conftest``), so both test folders share one copy
-    of ``Server`` whichever folder pytest collects first."""
-    name = "api.conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "api" / "conftest.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @pytest.fixture(scope="module")
