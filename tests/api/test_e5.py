@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from api_server import Server, service_config
 from api_texts import BUS, PARKING, UNRELATED
+from threadpoolctl import threadpool_info
 
 
 def test_e5_service_places_a_paraphrase_with_its_issue(tmp_path, cache_dir):
@@ -17,5 +18,7 @@ def test_e5_service_places_a_paraphrase_with_its_issue(tmp_path, cache_dir):
         assert preview["issue_id"] == results["e0"]["issue_id"]
         assert preview["nearest"][0]["id"] in {"e0", "e1"} and preview["nearest"][0]["similarity"] > 0.9
         assert server.workspace.embedder.key.startswith("e5:")
+        # Once started, numpy's BLAS keeps to one thread, so its idle spinning does not slow the next e5 pass.
+        assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}
     finally:
         server.stop()
