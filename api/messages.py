@@ -35,6 +35,8 @@ ERRORS: dict[str, str] = {
     "unknown_field": "未知字段",
     "bad_date_range": "起始日期不能晚于截止日期",
     "blank_id": "编号不能只由空白或控制字符组成",
+    "nul_character": "含有 NUL 字符（\\u0000），数据库无法保存：请删去该字符",
+    "not_finite": "NaN、Infinity 不是 JSON 数值：请改为数字或 null",
     "invalid": "取值无效",
     # 429 / 500
     "rate_limited": "请求过于频繁，请 {retry_after} 秒后重试",

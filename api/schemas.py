@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from typing_extensions import TypeAliasType
 
 from .messages import DECISIONS
 
@@ -16,6 +17,14 @@ Decision = Literal["shortlist", "digest", "reject", "adopted", "not_adopted"]
 Role = Literal["intake", "reviewer", "admin"]
 TargetType = Literal["issue", "suggestion"]
 assert set(Decision.__args__) == set(DECISIONS)  # the codes here and the labels in messages.py must not drift
+
+# PostgreSQL cannot keep U+0000 in any text, so no string the API takes may hold one. The pattern says so in the
+# OpenAPI document; ``api.limits`` answers such a request with a 422 naming the field before any handler runs.
+NO_NUL = r"^[^\u0000]*$"
+Text = Annotated[str, Field(pattern=NO_NUL)]
+# Metadata is any JSON kept as sent, but with the same rule for its strings (and JSON has no NaN or Infinity).
+MetadataValue = TypeAliasType(
+    "MetadataValue", Union[None, bool, int, float, Text, list["MetadataValue"], dict[Text, "MetadataValue"]])
 
 
 class ErrorDetail(BaseModel):
@@ -36,25 +45,25 @@ class SuggestionDraft(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, min_length=1, max_length=200, description="提交方自己的编号")
-    title: str = Field(default="", description="标题（原文原样保存）")
-    body: str = Field(default="", description="正文（原文原样保存）")
-    submitter: str | None = Field(default=None, max_length=200, description="提交单位编号；缺省时用组织名称")
-    org_name: str = Field(default="", max_length=500)
-    org_type: str = Field(default="", max_length=200)
-    sector: str = Field(default="", max_length=200, description="领域")
-    district: str = Field(default="", max_length=200, description="区域")
-    submitted_at: str | None = Field(default=None, description="提交时间，如 2024-03-01 或 2019/11/05 10:31:38",
+    id: Text | None = Field(default=None, min_length=1, max_length=200, description="提交方自己的编号")
+    title: Text = Field(default="", description="标题（原文原样保存）")
+    body: Text = Field(default="", description="正文（原文原样保存）")
+    submitter: Text | None = Field(default=None, max_length=200, description="提交单位编号；缺省时用组织名称")
+    org_name: Text = Field(default="", max_length=500)
+    org_type: Text = Field(default="", max_length=200)
+    sector: Text = Field(default="", max_length=200, description="领域")
+    district: Text = Field(default="", max_length=200, description="区域")
+    submitted_at: Text | None = Field(default=None, description="提交时间，如 2024-03-01 或 2019/11/05 10:31:38",
                                      examples=["2024-03-01 09:30:00"])
     endorsements: int = Field(default=0, ge=0, description="附议数")
     opposes: int = Field(default=0, ge=0, description="反对数")
-    metadata: dict[str, Any] = Field(default_factory=dict, description="其他字段，原样保存")
+    metadata: dict[Text, MetadataValue] = Field(default_factory=dict, description="其他字段，原样保存")
 
 
 class SuggestionIn(SuggestionDraft):
     """A suggestion to store; ``id`` is required because it makes a resubmission idempotent."""
 
-    id: str = Field(min_length=1, max_length=200, description="提交方自己的编号：同一编号、同一内容重复提交只保存一次")
+    id: Text = Field(min_length=1, max_length=200, description="提交方自己的编号：同一编号、同一内容重复提交只保存一次")
 
 
 class SuggestionBatch(BaseModel):
@@ -150,9 +159,9 @@ class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target_type: TargetType = Field(description="审阅对象：issue（问题）或 suggestion（单条意见）")
-    target_id: str = Field(min_length=1, max_length=200)
+    target_id: Text = Field(min_length=1, max_length=200)
     decision: Decision = Field(description="；".join(f"{k}={v}" for k, v in DECISIONS.items()))
-    reason: str = Field(min_length=1, max_length=4000, description="理由")
+    reason: Text = Field(min_length=1, max_length=4000, description="理由")
 
 
 class ReviewOut(BaseModel):
@@ -208,7 +217,7 @@ class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    name: str = Field(default="", max_length=200, description="持有人或用途，写入审计日志")
+    name: Text = Field(default="", max_length=200, description="持有人或用途，写入审计日志")
 
 
 class KeyOut(BaseModel):

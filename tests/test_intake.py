@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -129,6 +130,32 @@ def test_jsonl_line_separator_characters_inside_strings_do_not_split_a_record(wr
     assert [s.id for s in result.accepted] == ["J1", "J2"]
     assert result.rejected == []
     assert result.accepted[0].original_title == "路灯\u2028坏了"
+
+
+def test_jsonl_nan_and_infinity_are_not_json_and_reject_their_line(write_jsonl):
+    path = write_jsonl(['{"id": "J1", "title": "路灯不亮", "score": NaN}', '{"id": "J2", "title": "路灯", "x": -Infinity}',
+                        {"id": "J3", "title": "NaN 不是数", "body": "正文"}])
+    result = load([path])
+    assert [s.id for s in result.accepted] == ["J3"]
+    assert [(r.row, r.field, r.code) for r in result.rejected] == [(1, "(line)", "bad_json"), (2, "(line)", "bad_json")]
+    assert "NaN" in result.rejected[0].reason and "Infinity" in result.rejected[1].reason
+
+
+def test_a_nul_character_rejects_its_row_naming_the_column(write_csv):
+    # Originals are kept verbatim and PostgreSQL cannot store NUL, so the row is refused on every store alike.
+    path = write_csv([
+        [*CANONICAL_HEADER, "备注"],
+        ["N1", "路灯\x00不亮", "南门", "U1", "2024-03-01", "1", "0", ""],
+        ["N2", "路灯不亮", "南门\x00路灯", "U2", "2024-03-01", "1", "0", ""],
+        ["N3", "路灯不亮", "北门", "U3", "2024-03-01", "1", "0", "转\x00自"],
+        ["N4", "路灯不亮", "东门", "U4\x00", "2024-03-01", "1", "0", ""],
+    ])
+    result = load([path])
+    assert [s.id for s in result.accepted] == ["N4"] and result.accepted[0].submitter == "U4"
+    assert [(r.id, r.field, r.code) for r in result.rejected] == [
+        ("N1", "title", "nul_character"), ("N2", "body", "nul_character"), ("N3", "备注", "nul_character")]
+    assert "NUL" in result.rejected[0].reason and "标题" in result.rejected[0].reason
+    assert_counts_add_up(result)
 
 
 def test_jsonl_with_only_broken_lines_reports_each_line(write_jsonl):
@@ -282,7 +309,9 @@ def test_accepted_plus_rejected_always_equals_rows_read(tmp_path, lines):
     path = tmp_path / "random.jsonl"
     path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
                     encoding="utf-8")
-    header = set().union(*(x for x in lines if isinstance(x, dict)))
+    # NaN and Infinity are not JSON: a line holding one is rejected whole, so its keys name no column.
+    header = set().union(*(x for x in lines if isinstance(x, dict) and all(
+        not isinstance(v, float) or math.isfinite(v) for v in x.values())))
     rows_read = sum(x != "" for x in lines)
     # A file with objects must have both mapped columns; one with nothing to read has no columns at all.
     column_error_expected = not {"title", "body"} <= header if header or not rows_read else False

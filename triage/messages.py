@@ -14,6 +14,8 @@ REJECTIONS: dict[str, str] = {
     "bad_json": "不是有效的 JSON：{detail}",
     "not_object": "每行必须是一个 JSON 对象，实际是 {kind}",
     "bad_value": "{field}的值无效：{detail}",
+    "nul_character": "{field}含有 NUL 字符（\\x00），数据库无法保存：请检查文件编码，或删去该字符",
+    "not_finite": "{field}的值不是有限数：NaN、Infinity 不是 JSON 数值",
 }
 
 FIELD_NAMES: dict[str, str] = {

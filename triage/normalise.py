@@ -6,6 +6,7 @@ total: a value either normalises or raises ``ValueError`` with a message that na
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import datetime, timedelta
@@ -99,3 +100,30 @@ def normalise_id(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return normalise_text(value)
+
+
+def unstorable(value: object, path: str = "") -> tuple[str, str] | None:
+    """The first place in a JSON-like value that a database cannot keep, and why: ``(path, code)`` or ``None``.
+
+    PostgreSQL's text and JSON types refuse the NUL character (SQLite takes it, so the check is made for both and
+    the two stores accept the same input), and JSON has no NaN or Infinity although Python's parser reads them.
+    ``code`` is ``nul_character`` or ``not_finite``; ``path`` reads like the API's field names, ``items[0].metadata.备注``.
+    """
+    if isinstance(value, str):
+        return (path, "nul_character") if "\x00" in value else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, "not_finite")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key)
+            where = f"{path}.{name}" if path else name
+            found = ((where.replace("\x00", "\\x00"), "nul_character") if "\x00" in name
+                     else unstorable(item, where))
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = unstorable(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None

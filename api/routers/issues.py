@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..auth import REVIEWER, Caller
 from ..errors import ApiError
-from ..schemas import DigestPage, IssueDetail, IssuePage
+from ..schemas import NO_NUL, DigestPage, IssueDetail, IssuePage
 from ..service import Service
 from ..store.models import ReviewRow
 from ..views import (Filters, issue_summary, latest_decisions, ranked_digest, ranked_issues, review_view,
@@ -21,8 +21,8 @@ MAX_PAGE = 200
 
 
 def filters(
-    sector: str | None = Query(None, max_length=200, description="只看含该领域意见的候选"),
-    district: str | None = Query(None, max_length=200, description="只看含该区域意见的候选"),
+    sector: str | None = Query(None, max_length=200, pattern=NO_NUL, description="只看含该领域意见的候选"),
+    district: str | None = Query(None, max_length=200, pattern=NO_NUL, description="只看含该区域意见的候选"),
     since: date | None = Query(None, description="提交日期不早于（含），如 2024-01-01"),
     until: date | None = Query(None, description="提交日期不晚于（含）"),
 ) -> Filters:
@@ -62,7 +62,7 @@ def list_issues(caller: Caller = REVIEWER, chosen: Filters = Depends(filters),
     response_model=IssueDetail,
     responses=errors(*AUTH_ERRORS, 404, 422, notes={404: "问题不存在（issue_not_found）"}),
 )
-def get_issue(caller: Caller = REVIEWER, issue_id: str = Path(max_length=100, description="问题编号，如 I00012"),
+def get_issue(caller: Caller = REVIEWER, issue_id: str = Path(max_length=100, pattern=NO_NUL, description="问题编号，如 I00012"),
               service: Service = Depends(get_service)):
     issue = service.issue(issue_id)
     ranked = {i.id: (rank, score) for rank, (i, score) in enumerate(service.workspace.key_topics(), start=1)}

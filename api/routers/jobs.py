@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path
 
 from ..auth import ADMIN, Caller
-from ..schemas import JobOut
+from ..schemas import NO_NUL, JobOut
 from ..service import Service
 from .common import AUTH_ERRORS, errors, get_service
 
@@ -37,5 +37,5 @@ def start_recluster(caller: Caller = ADMIN, service: Service = Depends(get_servi
     response_model=JobOut,
     responses=errors(*AUTH_ERRORS, 404, 422, notes={404: "任务不存在（job_not_found）"}),
 )
-def get_job(caller: Caller = ADMIN, job_id: str = Path(max_length=40), service: Service = Depends(get_service)):
+def get_job(caller: Caller = ADMIN, job_id: str = Path(max_length=40, pattern=NO_NUL), service: Service = Depends(get_service)):
     return job_view(service.jobs.get(job_id))

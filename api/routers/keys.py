@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..auth import ADMIN, Caller, create_key
 from ..errors import ApiError
-from ..schemas import KeyCreated, KeyIn, KeyOut
+from ..schemas import NO_NUL, KeyCreated, KeyIn, KeyOut
 from ..service import Service
 from ..store.models import ApiKeyRow, AuditRow, utcnow
 from .common import AUTH_ERRORS, BODY_ERRORS, errors, get_service
@@ -51,7 +51,7 @@ def list_keys(caller: Caller = ADMIN, service: Service = Depends(get_service)):
     response_model=KeyOut,
     responses=errors(*AUTH_ERRORS, 404, 422, notes={404: "密钥不存在（key_not_found）"}),
 )
-def revoke_key(caller: Caller = ADMIN, key_id: str = Path(max_length=32), service: Service = Depends(get_service)):
+def revoke_key(caller: Caller = ADMIN, key_id: str = Path(max_length=32, pattern=NO_NUL), service: Service = Depends(get_service)):
     with service.store.session() as session:
         row = session.get(ApiKeyRow, key_id)
         if row is None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..auth import REVIEWER, Caller
 from ..errors import ApiError
-from ..schemas import ReviewIn, ReviewList, ReviewOut, TargetType
+from ..schemas import NO_NUL, ReviewIn, ReviewList, ReviewOut, TargetType
 from ..service import Service
 from ..store.models import AuditRow, ReviewRow, utcnow
 from ..views import review_view
@@ -51,7 +51,7 @@ def post_review(payload: ReviewIn, caller: Caller = REVIEWER, service: Service =
 )
 def list_reviews(caller: Caller = REVIEWER,
                  target_type: TargetType = Query(description="issue 或 suggestion"),
-                 target_id: str = Query(min_length=1, max_length=200),
+                 target_id: str = Query(min_length=1, max_length=200, pattern=NO_NUL),
                  service: Service = Depends(get_service)):
     with service.store.session() as session:
         rows = session.scalars(select(ReviewRow).where(ReviewRow.target_type == target_type,

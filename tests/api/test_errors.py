@@ -139,3 +139,42 @@ def test_job_and_key_errors(admin):
     assert_error(admin.get("/v1/jobs/not-a-job"), 404, "job_not_found", "id")
     assert_error(admin.delete("/v1/keys/not-a-key"), 404, "key_not_found", "key_id")
     assert_error(admin.post("/v1/keys", json={"role": "root"}), 422, "not_allowed_value", "role")
+
+
+# PostgreSQL refuses a NUL character in any text and NaN / Infinity in JSON; SQLite takes both. Each is a 422 naming
+# the field on both databases, so the two stores accept the same requests.
+@pytest.mark.parametrize("raw, code, field", [
+    ('{"id": "%s", "title": "路灯不亮", "metadata": {"x": NaN}}', "not_finite", "metadata.x"),
+    ('{"id": "%s", "title": "路灯不亮", "metadata": {"x": [1, -Infinity]}}', "not_finite", "metadata.x[1]"),
+    ('{"id": "%s", "title": "路灯\\u0000不亮"}', "nul_character", "title"),
+    ('{"id": "%s", "title": "路灯不亮", "metadata": {"备注\\u0000": "a"}}', "nul_character", "metadata.备注\\x00"),
+    ('{"items": [{"id": "%s", "title": "路灯不亮", "metadata": {"来源": "x\\u0000"}}]}', "nul_character",
+     "items[0].metadata.来源"),
+])
+def test_what_no_store_can_keep_is_a_422_naming_the_field(intake, raw, code, field):
+    for path in ("/v1/suggestions", "/v1/score"):
+        response = intake.post(path, content=(raw % unique()).encode(), headers={"content-type": "application/json"})
+        assert_error(response, 422, code, field)
+
+
+def test_the_words_nan_and_an_escaped_backslash_u0000_are_ordinary_text(intake):
+    item = {"id": unique(), "title": "NaN Infinity 路灯不亮", "body": "路径写作 C:\\u0000\\temp",
+            "metadata": {"note": "NaN"}}
+    stored = intake.post("/v1/suggestions", json=item)
+    assert stored.status_code == 201, stored.text
+
+
+def test_a_nul_character_in_a_review_path_or_query_is_a_422(reviewer):
+    review = {"target_type": "issue", "target_id": "I1", "decision": "reject", "reason": "理由\u0000"}
+    assert_error(reviewer.post("/v1/reviews", json=review), 422, "nul_character", "reason")
+    assert_error(reviewer.get("/v1/issues/I%00"), 422, "nul_character", "path")
+    assert_error(reviewer.get("/v1/issues", params={"sector": "交通\u0000"}), 422, "nul_character", "sector")
+    assert_error(reviewer.get("/v1/reviews", params={"target_type": "issue", "target_id": "\u0000"}), 422,
+                 "nul_character", "target_id")
+
+
+def test_a_nul_character_in_a_reviewer_page_form_or_query_is_a_422(server):
+    with server.client() as browser:
+        form = {"target_type": "issue", "target_id": "I00001", "decision": "reject", "reason": "理由\u0000"}
+        assert_error(browser.post("/web/reviews", data=form), 422, "nul_character", "reason")
+        assert_error(browser.get("/web/issues", params={"district": "\u0000"}), 422, "nul_character", "district")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..messages import rejection_message
-from ..normalise import normalise_id, normalise_text, parse_count, parse_datetime
+from ..normalise import normalise_id, normalise_text, parse_count, parse_datetime, unstorable
 from ..records import Rejection, Suggestion
 from .columns import FIELDS, PRESETS, ColumnError, resolve_mapping
 from .readers import FormatError, RawTable, read_table
@@ -76,6 +76,9 @@ def build_suggestion(
 
     original_title = "" if cell("title") is None else str(cell("title"))
     original_body = "" if cell("body") is None else str(cell("body"))
+    for name, original in (("title", original_title), ("body", original_body)):
+        if "\x00" in original:  # kept verbatim, so it must be storable as it is
+            return reject(name, "nul_character")
     title, body = normalise_text(original_title), normalise_text(original_body)
     if not title and not body:
         return reject("body", "empty_text")
@@ -97,6 +100,9 @@ def build_suggestion(
     submitter = normalise_id(cell("submitter")) or texts["org_name"] or f"anonymous:{suggestion_id}"
     used = set(mapping.values())
     metadata = {str(k): _jsonable(v) for k, v in values.items() if k not in used and v not in (None, "")}
+    problem = unstorable(metadata)  # named by its column: the unused columns are the metadata's keys
+    if problem is not None:
+        return reject(*problem)
     return Suggestion(
         id=suggestion_id, title=title, body=body, submitter=submitter, submitted_at=submitted_at,
         original_title=original_title, original_body=original_body, source=source, row=row,

@@ -121,6 +121,10 @@ def _read_xlsx(path: Path) -> RawTable:
     return _rows_to_table(str(path), rows)
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} 不是 JSON 数值")
+
+
 def _read_jsonl(path: Path) -> RawTable:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -135,10 +139,11 @@ def _read_jsonl(path: Path) -> RawTable:
             table.blank_rows += 1
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
+            value = json.loads(line, parse_constant=_refuse_constant)
+        except ValueError as error:  # JSONDecodeError, or NaN / Infinity, which JSON does not have
+            detail = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
             table.rows.append((number, Rejection(str(path), number, "(line)",
-                                                 rejection_message("bad_json", detail=error.msg), "bad_json")))
+                                                 rejection_message("bad_json", detail=detail), "bad_json")))
             continue
         if not isinstance(value, dict):
             table.rows.append((number, Rejection(str(path), number, "(line)",
