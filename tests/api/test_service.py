@@ -66,15 +66,16 @@ def test_triage_serve_loads_files_and_reloading_stores_nothing_twice(tmp_path):
         writer.writeheader()
         for i, text in enumerate(PARKING + BUS + UNRELATED):
             writer.writerow({"id": f"f{i}", "sector": "交通", **text})
+        writer.writerow({"id": "empty", "title": " ", "body": ""})  # row 10: rejected, and said so with its reason
     db = f"sqlite:///{tmp_path / 'serve.db'}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cli = [sys.executable, "-c", "from triage.cli import main; raise SystemExit(main())"]
 
-    def serve() -> tuple[subprocess.Popen, str]:
+    def serve(*flags: str) -> tuple[subprocess.Popen, str]:
         port = free_port()
         process = subprocess.Popen(
             [*cli, "serve", "--port", str(port), "--db", db, "--embedder", "tfidf", "--load", str(source),
-             "--set", f'embed.cache_dir="{tmp_path / "cache"}"'],
+             "--set", f'embed.cache_dir="{tmp_path / "cache"}"', *flags],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
@@ -95,10 +96,11 @@ def test_triage_serve_loads_files_and_reloading_stores_nothing_twice(tmp_path):
     process, url = serve()
     assert httpx.get(f"{url}/healthz").json()["suggestions"] == 8
     output = stop(process)
-    assert "新增 8 条" in output
+    assert "新增 8 条" in output and "拒收 1 条" in output
+    assert f"拒收 {source}:10 [body]" in output and "标题和正文均为空" in output
     key = subprocess.run([*cli, "keys", "create", "--role", "intake", "--db", db], capture_output=True, text=True,
                          check=True).stdout.strip().splitlines()[-1]
-    process, url = serve()
+    process, url = serve("--rate-per-second", "0.01", "--rate-burst", "2")
     try:
         assert httpx.get(f"{url}/healthz").json()["suggestions"] == 8
         response = httpx.post(f"{url}/v1/score", json=PARKING[1], headers={"Authorization": f"Bearer {key}"})
@@ -106,6 +108,9 @@ def test_triage_serve_loads_files_and_reloading_stores_nothing_twice(tmp_path):
         stored = httpx.post(f"{url}/v1/suggestions", json={"id": unique(), **UNRELATED[0], "title": "另一条"},
                             headers={"Authorization": f"Bearer {key}"})
         assert stored.status_code == 201
+        # The burst of 2 the flags allow is spent: the third request waits its turn.
+        limited = httpx.post(f"{url}/v1/score", json=PARKING[1], headers={"Authorization": f"Bearer {key}"})
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 1
     finally:
         output = stop(process)
     assert "新增 0 条，已存在 8 条" in output

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from api.settings import ServiceSettings
+
 from ..intake import ColumnError, FormatError, Limits, load
 from . import UserError
 from .common import add_config_flags, config_from_args
@@ -24,6 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="嵌入器：e5（默认，内置 multilingual-e5-small）、tfidf、st:<本地模型路径或缓存名>")
     parser.add_argument("--load", nargs="+", default=[], metavar="FILE",
                         help="启动时把这些文件中的意见存入数据库（已存在的编号不重复保存）")
+    defaults = ServiceSettings()
+    parser.add_argument("--rate-per-second", type=float, default=defaults.rate_per_second, metavar="N",
+                        help=f"每个密钥平均每秒最多请求数，超出答 429（默认 {defaults.rate_per_second:g}；0 为不限）")
+    parser.add_argument("--rate-burst", type=int, default=defaults.rate_burst, metavar="N",
+                        help=f"每个密钥可一次连发的请求数（默认 {defaults.rate_burst}）")
+    parser.add_argument("--max-batch", type=int, default=defaults.max_batch, metavar="N",
+                        help=f"一次提交的最多条数，超出答 413（默认 {defaults.max_batch}）")
+    parser.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes, metavar="N",
+                        help=f"请求体最大字节数，超出答 413（默认 {defaults.max_body_bytes}）")
     add_config_flags(parser)
     parser.set_defaults(func=run_serve)
 
@@ -52,8 +63,12 @@ def run_serve(args: argparse.Namespace) -> int:
         counts = service.ingest(loaded.accepted, actor="cli:serve --load")
         print(CLI["loaded"].format(files="、".join(args.load), rejected=len(loaded.rejected), **counts),
               file=sys.stderr, flush=True)
+        for rejection in loaded.rejected:
+            print(f"  拒收 {rejection}", file=sys.stderr, flush=True)
 
-    app = create_app(args.db, config, workspace, on_start=load_files)
+    settings = ServiceSettings(max_body_bytes=args.max_body_bytes, max_batch=args.max_batch,
+                               rate_per_second=args.rate_per_second, rate_burst=args.rate_burst)
+    app = create_app(args.db, config, workspace, settings=settings, on_start=load_files)
     print(CLI["serving"].format(host=args.host, port=args.port, db=args.db, embedder=workspace.embedder.key),
           file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, workers=1, log_level="info", access_log=True)
