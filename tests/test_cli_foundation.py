@@ -104,3 +104,14 @@ def test_unreadable_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["ingest", str(tmp_path / "missing.xlsx")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误：") and "missing.xlsx" in err and "文件不存在" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rate-burst", "0"], "--rate-burst: 应不小于 1：0"),
+    (["--rate-per-second", "-1"], "--rate-per-second: 应不小于 0：-1"),
+    (["--max-batch", "many"], "--max-batch: 不是整数：many"),
+])
+def test_serve_limit_flags_out_of_range_are_refused_before_starting(capsys, args, message):
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--db", "sqlite:///:memory:", *args])
+    assert stopped.value.code == 2 and message in capsys.readouterr().err

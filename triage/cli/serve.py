@@ -13,6 +13,19 @@ from .common import add_config_flags, config_from_args
 DEFAULT_DB = "sqlite:///triage.db"
 
 
+def at_least(minimum: float, kind: type = int):
+    """An argparse type: a number of ``kind`` no smaller than ``minimum``, or an error saying so."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"不是{'整数' if kind is int else '数字'}：{text}") from None
+        if not value >= minimum:  # also refuses NaN
+            raise argparse.ArgumentTypeError(f"应不小于 {minimum:g}：{text}")
+        return value
+    return parse
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help="启动打分与存储服务（HTTP API）",
                             description="启动 HTTP 服务：接收意见并打分、保存到数据库，供审阅人查看排序和记录决定。"
@@ -27,13 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--load", nargs="+", default=[], metavar="FILE",
                         help="启动时把这些文件中的意见存入数据库（已存在的编号不重复保存）")
     defaults = ServiceSettings()
-    parser.add_argument("--rate-per-second", type=float, default=defaults.rate_per_second, metavar="N",
+    parser.add_argument("--rate-per-second", type=at_least(0, float), default=defaults.rate_per_second, metavar="N",
                         help=f"每个密钥平均每秒最多请求数，超出答 429（默认 {defaults.rate_per_second:g}；0 为不限）")
-    parser.add_argument("--rate-burst", type=int, default=defaults.rate_burst, metavar="N",
+    parser.add_argument("--rate-burst", type=at_least(1), default=defaults.rate_burst, metavar="N",
                         help=f"每个密钥可一次连发的请求数（默认 {defaults.rate_burst}）")
-    parser.add_argument("--max-batch", type=int, default=defaults.max_batch, metavar="N",
+    parser.add_argument("--max-batch", type=at_least(1), default=defaults.max_batch, metavar="N",
                         help=f"一次提交的最多条数，超出答 413（默认 {defaults.max_batch}）")
-    parser.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes, metavar="N",
+    parser.add_argument("--max-body-bytes", type=at_least(1), default=defaults.max_body_bytes, metavar="N",
                         help=f"请求体最大字节数，超出答 413（默认 {defaults.max_body_bytes}）")
     add_config_flags(parser)
     parser.set_defaults(func=run_serve)
