@@ -272,11 +272,22 @@ class Service:
             session.add(AuditRow(at=now, actor=actor, action="suggestion.create", target_type="suggestion",
                                  target_id=s.id, detail={"duplicate_of": outcome.duplicate_of,
                                                          "issue_id": outcome.issue_id}))
-        self.save_issues(session, {o.issue_id for o in outcomes if o.issue_id}, actor)
+        # Placing them may have merged issues: stored suggestions of a merged issue move with it.
+        moves = {sid: move for sid, move in self.workspace.take_moves().items() if sid not in by_id}
+        self.save_issues(session, {o.issue_id for o in outcomes if o.issue_id} | {to for _, to in moves.values()},
+                         actor)
         session.flush()
         for outcome in outcomes:
             if outcome.issue_id:
                 session.add(MembershipRow(suggestion_id=outcome.id, issue_id=outcome.issue_id, assigned_at=now))
+        for sid, (before, after) in sorted(moves.items()):
+            row = session.get(MembershipRow, sid)
+            if row is None:
+                session.add(MembershipRow(suggestion_id=sid, issue_id=after, assigned_at=now))
+            else:
+                row.issue_id, row.assigned_at = after, now
+            session.add(AuditRow(at=now, actor=actor, action="issue.merge", target_type="suggestion",
+                                 target_id=sid, detail={"from": before, "to": after}))
 
     def save_issues(self, session: Session, issue_ids: Iterable[str], actor: str) -> None:
         """Insert or relabel the given issues as the workspace describes them now."""

@@ -70,6 +70,29 @@ def test_new_suggestions_join_their_issue_one_at_a_time_and_ids_survive_a_reclus
     assert {after[m] for m in held_out} == {before[m] for m in held_out}
 
 
+def test_a_suggestion_that_bridges_two_issues_merges_them_and_reports_who_moved(corpus, gold):
+    """Placed one at a time, early 渣土车 complaints began as two issues; a later one links them and they merge."""
+    order = sorted(corpus.suggestions, key=lambda s: s.submitted_at)
+    cut = round(len(order) * 0.7)
+    early = {s.id for s in order[:cut]}
+    workspace, vectors = fitted(corpus, keep=lambda s: s.id in early)
+    members = gold["G4"]["members"]
+    split = {m: workspace.issue_of(m) for m in members if m in early}
+    assert len(set(split.values())) == 2  # the batch fit on the early part alone keeps them apart
+
+    moves = {}
+    for suggestion in order[cut:]:
+        workspace.add([dataclasses.replace(suggestion, duplicate_of=None)], vectors[suggestion.id][None, :])
+        moves.update(workspace.take_moves())
+    merged = workspace.issue_of(members[0])
+    assert {workspace.issue_of(m) for m in members} == {merged}
+    absorbed = set(split.values()) - {merged}
+    assert {m for m, issue in split.items() if issue in absorbed} <= set(moves)
+    assert all(moves[m] == (issue, merged) for m, issue in split.items() if issue in absorbed)
+    assert absorbed.isdisjoint(issue.id for issue in workspace.issues())
+    assert workspace.take_moves() == {}
+
+
 def test_a_repost_joins_its_original_but_never_counts_twice(corpus, gold):
     workspace, vectors = fitted(corpus)
     original = workspace.get(gold["G5"]["members"][0])

@@ -2,8 +2,9 @@
 
 The batch job and the service use the same object. The batch job fills it and re-clusters once; the service
 restores it from its store at start-up and then adds suggestions one at a time. Adding places a suggestion by the
-issue finder's own rule against its neighbours, so the incremental answer and a full re-cluster agree on what an
-issue is; a re-cluster keeps issue ids where membership overlaps.
+issue finder's own rule against its neighbours, then merges the issue it joined with any neighbouring issue the two
+tests now link it to (``take_moves`` tells the store who moved), so the incremental answer and a full re-cluster
+agree on what an issue is; a re-cluster keeps issue ids where membership overlaps.
 
 One writer at a time holds the lock; embedding (the slow part) happens before it is taken, and a re-cluster
 computes on a snapshot so scoring never waits for it.
@@ -88,6 +89,8 @@ class Workspace:
         # Issues changed since their descriptions were last computed. Answers to the intake system describe these
         # one at a time; a full refresh (every issue, then rankings) waits until someone reads the rankings.
         self._touched: set[str] = set()
+        # Stored suggestions whose issue a merge changed since the caller last took them: id -> [from, to].
+        self._moved: dict[str, list[str]] = {}
         # The name and word views: vocabularies learnt from the stored texts, rows per position, and per issue the
         # sums of its originals' vectors that the linkage rule reads.
         self._views = TextViews(self._names)
@@ -234,8 +237,37 @@ class Workspace:
                     self._refit_views()
                     self._rebuild_profiles()
                     rows = None
-                self._touched.add(self._place(position))
+                self._touched.add(self._merge_neighbours(self._place(position), position))
             return [self.outcome(s.id) for s in suggestions]
+
+    def take_moves(self) -> dict[str, tuple[str, str]]:
+        """Stored suggestions that merges moved to another issue since the last call: id -> (from, to)."""
+        with self._lock:
+            moves, self._moved = self._moved, {}
+            return {sid: (before, after) for sid, (before, after) in moves.items()}
+
+    def _merge_neighbours(self, issue_id: str, position: int) -> str:
+        """Merge the issue ``position`` just joined with each neighbouring issue it now links to; its final id.
+
+        Placing one suggestion never joins two issues that already exist, so two threads of one issue that began
+        apart (the fire permit and the false advertising of one food court) would stay apart until the next full
+        re-cluster. This is the finder's own merge step, tried where the graph just changed: the issues of the new
+        suggestion's nearest neighbours, best link first. The larger issue keeps its id.
+        """
+        ids, _ = self._neighbours(self._index.vectors[position], exclude=position)
+        while True:
+            candidates = {self._issue_of[j] for j in ids} - {issue_id, None}
+            other = self.finder.best_match(self._profiles[issue_id], {c: self._profiles[c] for c in candidates})
+            if other is None:
+                return issue_id
+            keep, gone = sorted((issue_id, other), key=lambda i: (-len(self._members[i]), i))
+            for moved in self._members[gone]:
+                self._issue_of[moved] = keep
+                sid = self.suggestions[moved].id
+                self._moved.setdefault(sid, [gone, keep])[1] = keep
+            self._members[keep] = sorted(self._members[keep] + self._members.pop(gone))
+            self._profiles[keep].absorb(self._profiles.pop(gone))
+            issue_id = keep
 
     def _place(self, position: int) -> str:
         """Put a stored suggestion into its issue by the finder's rule; open a new issue when it links to none.
@@ -383,6 +415,7 @@ class Workspace:
                 members.sort()
             self._cache.clear()
             self._touched.clear()
+            self._moved.clear()  # the caller stores the whole new assignment
             report(1.0, "done")
             return {s.id: self._issue_of[i] for i, s in enumerate(self.suggestions)}
 
