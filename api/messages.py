@@ -14,6 +14,7 @@ ERRORS: dict[str, str] = {
     "route_not_found": "接口不存在：{path}",
     "method_not_allowed": "该接口不支持 {method} 方法",
     "issue_not_found": "问题 {id} 不存在",
+    "issue_merged": "问题 {id} 已并入问题 {into}",
     "suggestion_not_found": "意见 {id} 不存在",
     "job_not_found": "任务 {id} 不存在",
     "key_not_found": "API 密钥 {id} 不存在",

@@ -329,11 +329,31 @@ class Service:
     def score(self, item: SuggestionDraft) -> dict[str, Any]:
         return result_of(self.workspace.score(self.to_suggestion(item, 1, "")))
 
-    def issue(self, issue_id: str) -> Issue:
+    def issue(self, issue_id: str, field: str = "id") -> Issue:
+        """The issue, or a 404 that names the issue a merge put it into, so an old link still leads somewhere."""
         issue = self.workspace.issue(issue_id)
         if issue is None:
-            raise ApiError(404, "issue_not_found", "id", id=issue_id)
+            into = self.merged_into(issue_id)
+            if into is not None:
+                raise ApiError(404, "issue_merged", field, id=issue_id, into=into)
+            raise ApiError(404, "issue_not_found", field, id=issue_id)
         return issue
+
+    def merged_into(self, issue_id: str) -> str | None:
+        """The live issue that ``issue_id`` was merged into, following later merges (from the audit log), or None."""
+        current, seen = issue_id, set()
+        with self.store.session() as session:
+            while self.workspace.issue(current) is None:
+                if current in seen:
+                    return None
+                seen.add(current)
+                move = session.scalar(select(AuditRow.detail).where(
+                    AuditRow.action == "issue.merge", AuditRow.detail["from"].as_string() == current
+                ).order_by(AuditRow.id.desc()).limit(1))
+                if move is None:
+                    return None
+                current = move["to"]
+        return current if current != issue_id else None
 
     def counts(self) -> tuple[int, int]:
         """Suggestions and issues held; cheap (no ranking is recomputed), so health checks can call it often."""

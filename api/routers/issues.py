@@ -60,7 +60,7 @@ def list_issues(caller: Caller = REVIEWER, chosen: Filters = Depends(filters),
     summary="一个问题的详情",
     description="标签、关键词、全部成员意见（含重复转发，原文原样）、得分明细和审阅历史。",
     response_model=IssueDetail,
-    responses=errors(*AUTH_ERRORS, 404, 422, notes={404: "问题不存在（issue_not_found）"}),
+    responses=errors(*AUTH_ERRORS, 404, 422, notes={404: "问题不存在（issue_not_found），或已并入另一问题（issue_merged，说明中给出其编号）"}),
 )
 def get_issue(caller: Caller = REVIEWER, issue_id: str = Path(max_length=100, pattern=NO_NUL, description="问题编号，如 I00012"),
               service: Service = Depends(get_service)):

@@ -23,12 +23,11 @@ router = APIRouter(prefix="/v1", tags=["审阅"])
     response_model=ReviewOut,
     status_code=201,
     responses=errors(*AUTH_ERRORS, 404, *BODY_ERRORS,
-                     notes={404: "审阅对象不存在（issue_not_found、suggestion_not_found）"}),
+                     notes={404: "审阅对象不存在（issue_not_found、suggestion_not_found），或该问题已并入另一问题（issue_merged）"}),
 )
 def post_review(payload: ReviewIn, caller: Caller = REVIEWER, service: Service = Depends(get_service)):
     if payload.target_type == "issue":
-        if service.workspace.issue(payload.target_id) is None:
-            raise ApiError(404, "issue_not_found", "target_id", id=payload.target_id)
+        service.issue(payload.target_id, field="target_id")
     elif service.workspace.get(payload.target_id) is None:
         raise ApiError(404, "suggestion_not_found", "target_id", id=payload.target_id)
     now = utcnow()

@@ -200,6 +200,10 @@ def issue_page(request: Request, issue_id: str, caller: Caller | None = Depends(
     workspace = service.workspace
     issue = workspace.issue(issue_id)
     if issue is None:
+        into = service.merged_into(issue_id)
+        if into is not None:
+            notice = urlencode({"notice": T["merged_into_this"].format(id=issue_id)})
+            return RedirectResponse(f"/web/issues/{quote(into)}?{notice}", 303)
         return render(request, "missing.html", caller, status_code=404,
                       message=T["not_found"].format(what=T["issue"], id=issue_id))
     ranked = workspace.key_topics()

@@ -135,6 +135,7 @@ T: dict[str, str] = {
     "org_feedback_title": "{name}：意见与反馈",
     "no_reason": "—",
     "not_found": "没有找到 {what} {id}",
+    "merged_into_this": "问题 {id} 已并入本问题",
     "no_org": "没有找到该组织",
 }
 

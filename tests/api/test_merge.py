@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api_server import Server, service_config
+from api_server import Server, assert_error, service_config
 from sqlalchemy import select
 
 from api.store import Store
@@ -43,13 +43,24 @@ def test_a_bridging_submission_merges_two_stored_issues(databases):
             for suggestion in order[cut:]:
                 assert intake.post("/v1/suggestions", json=as_sent(suggestion)).status_code == 201
         merged = service.workspace.issue_of(members[0])
+        moved = {m: issue for m, issue in before.items() if issue != merged}
+        absorbed = next(iter(set(moved.values())))
         with server.client("reviewer") as reviewer:
             shown = reviewer.get(f"/v1/issues/{merged}").json()
-        assert set(members) <= {m["id"] for m in shown["members"]}
+            assert set(members) <= {m["id"] for m in shown["members"]}
+            # An old link to the absorbed issue says where it went, for the API and for a reviewer's browser.
+            error = assert_error(reviewer.get(f"/v1/issues/{absorbed}"), 404, "issue_merged", "id")
+            assert absorbed in error["message"] and merged in error["message"]
+            review = {"target_type": "issue", "target_id": absorbed, "decision": "shortlist", "reason": "多家反映"}
+            assert_error(reviewer.post("/v1/reviews", json=review), 404, "issue_merged", "target_id")
+        with server.client(follow_redirects=False) as browser:
+            browser.post("/web/login", data={"key": server.keys["reviewer"], "next": "/web/issues"})
+            page = browser.get(f"/web/issues/{absorbed}")
+            assert page.status_code == 303 and page.headers["location"].startswith(f"/web/issues/{merged}?notice=")
+            assert browser.get("/web/issues/I99999").status_code == 404
     finally:
         server.stop()
 
-    moved = {m: issue for m, issue in before.items() if issue != merged}
     store = Store(db)
     with store.session() as session:
         stored = dict(session.execute(select(MembershipRow.suggestion_id, MembershipRow.issue_id)).all())
