@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, GetJsonSchemaHandler, Tag
 from typing_extensions import TypeAliasType
 
 from .messages import DECISIONS
@@ -22,9 +22,25 @@ assert set(Decision.__args__) == set(DECISIONS)  # the codes here and the labels
 # OpenAPI document; ``api.limits`` answers such a request with a 422 naming the field before any handler runs.
 NO_NUL = r"^[^\u0000]*$"
 Text = Annotated[str, Field(pattern=NO_NUL)]
+
+
+class _KeysByName:
+    """Documents a dict's key rule as ``propertyNames``, which binds every key, rather than Pydantic's
+    ``patternProperties``, which leaves keys that do not match the pattern free."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        schema = handler(core_schema)
+        patterns = schema.pop("patternProperties", {})
+        for pattern, values in patterns.items():
+            schema.update(propertyNames={"pattern": pattern}, additionalProperties=values)
+        return schema
+
+
 # Metadata is any JSON kept as sent, but with the same rule for its strings (and JSON has no NaN or Infinity).
-MetadataValue = TypeAliasType(
-    "MetadataValue", Union[None, bool, int, float, Text, list["MetadataValue"], dict[Text, "MetadataValue"]])
+MetadataValue = TypeAliasType("MetadataValue", Union[
+    None, bool, int, float, Text, list["MetadataValue"], Annotated[dict[Text, "MetadataValue"], _KeysByName]])
+Metadata = Annotated[dict[Text, MetadataValue], _KeysByName]
 
 
 class ErrorDetail(BaseModel):
@@ -57,7 +73,7 @@ class SuggestionDraft(BaseModel):
                                      examples=["2024-03-01 09:30:00"])
     endorsements: int = Field(default=0, ge=0, description="附议数")
     opposes: int = Field(default=0, ge=0, description="反对数")
-    metadata: dict[Text, MetadataValue] = Field(default_factory=dict, description="其他字段，原样保存")
+    metadata: Metadata = Field(default_factory=dict, description="其他字段，原样保存")
 
 
 class SuggestionIn(SuggestionDraft):
