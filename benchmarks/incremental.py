@@ -3,8 +3,9 @@
 The service places each incoming suggestion into an issue as it arrives (``Workspace.add``); a full re-cluster
 (``Workspace.recluster``, the admin job) finds every issue afresh. This fits a workspace on the earliest messages
 of the shared TipDM file, adds the latest ``--share`` of them one at a time, in time order, as the intake system
-would, and scores three states against the gold issues with ``triage.evaluate``: all fitted at once, fitted then
-placed one at a time, and that workspace after a re-cluster. It also prints the mean time of one placement.
+would, and scores four states against the gold issues with ``triage.evaluate``: all fitted at once, placed one at a
+time without and with ``issues.merge_on_add``, and the latter after a re-cluster. It also prints the mean time of one
+placement.
 
     python benchmarks/incremental.py                       # the latest 20% added one at a time
     python benchmarks/incremental.py --share 0.5
@@ -56,24 +57,28 @@ def main(argv: list[str] | None = None) -> int:
     whole = Workspace(config).fit(corpus.suggestions, corpus.vectors, corpus.tokens)
     rows.append(("all fitted at once", score(whole, gold)))
 
-    workspace = Workspace(config)
-    workspace.fit([corpus.suggestions[i] for i in first], corpus.vectors[first], [corpus.tokens[i] for i in first])
-    started = time.perf_counter()
-    for i in later:
-        # As the intake system sends it: the repost link is the workspace's to find.
-        arriving = dataclasses.replace(corpus.suggestions[i], duplicate_of=None)
-        workspace.add([arriving], corpus.vectors[i][None, :])
-    per_add = (time.perf_counter() - started) / len(later)
-    rows.append(("fitted, then placed one at a time", score(workspace, gold)))
+    per_add = {}
+    for merging in (False, True):
+        workspace = Workspace(load_config(overrides=[f"issues.merge_on_add={str(merging).lower()}"]))
+        workspace.fit([corpus.suggestions[i] for i in first], corpus.vectors[first],
+                      [corpus.tokens[i] for i in first])
+        started = time.perf_counter()
+        for i in later:
+            # As the intake system sends it: the repost link is the workspace's to find.
+            arriving = dataclasses.replace(corpus.suggestions[i], duplicate_of=None)
+            workspace.add([arriving], corpus.vectors[i][None, :])
+        per_add[merging] = (time.perf_counter() - started) / len(later)
+        rows.append((f"placed one at a time, merge_on_add={str(merging).lower()}", score(workspace, gold)))
     workspace.recluster()
-    rows.append(("... after a re-cluster", score(workspace, gold)))
+    rows.append(("... then a re-cluster", score(workspace, gold)))
 
     ids = [item["id"] for item in rows[0][1]["issues"]]
-    print(f"\n{'state':<34} {'mean_f1':>7} {'issues':>6}  " + " ".join(f"{i:>5}" for i in ids))
+    print(f"\n{'state':<42} {'mean_f1':>7} {'issues':>6}  " + " ".join(f"{i:>5}" for i in ids))
     for name, report in rows:
         f1 = " ".join(f"{item['f1']:>5.3f}" for item in report["issues"])
-        print(f"{name:<34} {report['mean_f1']:>7.4f} {report['n_predicted_issues']:>6}  {f1}")
-    print(f"\none placement (Workspace.add of one suggestion, vector given): {1000 * per_add:.1f} ms on average")
+        print(f"{name:<42} {report['mean_f1']:>7.4f} {report['n_predicted_issues']:>6}  {f1}")
+    print("\none placement (Workspace.add of one suggestion, vector given), mean: "
+          + ", ".join(f"merge_on_add={str(m).lower()} {1000 * t:.1f} ms" for m, t in per_add.items()))
     return 0
 
 

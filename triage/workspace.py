@@ -73,6 +73,7 @@ class Workspace:
         self._names = name_extractor_from_config(config)
         self._digest_scorer = rank.digest_scorer_from_config(config)
         self._neighbours_shown = section["nearest_shown"]
+        self._merge_on_add = section["merge_on_add"]
         self._lock = threading.RLock()
         self._reset(dim=embedder.dim if embedder else None)
 
@@ -237,7 +238,10 @@ class Workspace:
                     self._refit_views()
                     self._rebuild_profiles()
                     rows = None
-                self._touched.add(self._merge_neighbours(self._place(position), position))
+                issue_id = self._place(position)
+                if self._merge_on_add:
+                    issue_id = self._merge_neighbours(issue_id, position)
+                self._touched.add(issue_id)
             return [self.outcome(s.id) for s in suggestions]
 
     def take_moves(self) -> dict[str, tuple[str, str]]:
