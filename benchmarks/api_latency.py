@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import httpx
-from served import REPO, start_service
+from served import REPO, percentile, run_clients, start_service
 
 DATA = REPO.parent / "shared" / "data" / "tipdm2020c"
 TARGET_P50_MS, TARGET_P99_MS = 80.0, 250.0
@@ -60,44 +60,26 @@ def scratch_cache(folder: Path, queries: list[dict]) -> Path:
     return cache
 
 
-def run_clients(url: str, key: str, queries: list[dict], clients: int, total: int) -> tuple[list[float], float]:
-    """Send ``total`` score requests spread over ``clients`` threads; latencies in seconds and the wall time."""
+def timed_scores(url: str, key: str, queries: list[dict], clients: int) -> tuple[list[float], float]:
+    """Score each query once, spread over ``clients`` concurrent clients; latencies in seconds and the wall time."""
     latencies: list[float] = []
-    lock = threading.Lock()
-    counter = iter(range(total))
     failures: list[str] = []
+    lock = threading.Lock()
 
-    def worker() -> None:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as client:
-            while True:
-                with lock:
-                    index = next(counter, None)
-                if index is None:
-                    return
-                start = time.perf_counter()
-                response = client.post("/v1/score", json=queries[index % len(queries)])
-                elapsed = time.perf_counter() - start
-                with lock:
-                    if response.status_code == 200:
-                        latencies.append(elapsed)
-                    else:
-                        failures.append(f"{response.status_code} {response.text[:200]}")
+    def send(http: httpx.Client, query: dict) -> None:
+        start = time.perf_counter()
+        response = http.post("/v1/score", json=query)
+        elapsed = time.perf_counter() - start
+        with lock:
+            if response.status_code == 200:
+                latencies.append(elapsed)
+            else:
+                failures.append(f"{response.status_code} {response.text[:200]}")
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    wall = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - wall
+    wall = run_clients(url, [key] * clients, queries, send)
     if failures:
         raise SystemExit(f"{len(failures)} requests failed, first: {failures[0]}")
     return latencies, wall
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def main() -> int:
@@ -132,11 +114,11 @@ def main() -> int:
         try:
             print(f"ready in {startup:.0f} s: {health['suggestions']} suggestions, {health['issues']} issues; "
                   f"scoring {len(queries)} unseen messages from {args.queries.name}", flush=True)
-            run_clients(url, key, queries[:args.warmup], 1, args.warmup)
+            timed_scores(url, key, queries[:args.warmup], 1)
             rest = queries[args.warmup:]
             rows = []
             for clients, total, offset in ((1, args.requests, 0), (8, args.concurrent_requests, args.requests)):
-                latencies, wall = run_clients(url, key, rest[offset:offset + total], clients, total)
+                latencies, wall = timed_scores(url, key, rest[offset:offset + total], clients)
                 rows.append((clients, len(latencies), *(1000 * percentile(latencies, q) for q in (50, 95, 99)),
                              1000 * statistics.fmean(latencies), len(latencies) / wall))
         finally:

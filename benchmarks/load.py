@@ -22,10 +22,11 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from served import REPO, start_service
+from served import REPO, percentile, run_clients, start_service
 
 SAMPLE = REPO / "samples" / "suggestions.csv"
 
@@ -70,47 +71,28 @@ class Tally:
                 self.mismatched += first != answer
 
 
-def run_clients(url: str, keys: list[str], work: list[list[dict]], tally: Tally) -> float:
-    queue = iter(work)
-    lock = threading.Lock()
+def send_until_answered(tally: Tally) -> Callable[[httpx.Client, list[dict]], None]:
+    """Post one piece of work, waiting out 429s as an intake system would, and tally the answer."""
+    def send(http: httpx.Client, items: list[dict]) -> None:
+        payload = {"items": items} if len(items) > 1 else items[0]
+        while True:
+            start = time.perf_counter()
+            try:
+                response = http.post("/v1/suggestions", json=payload)
+            except httpx.TransportError as error:
+                with tally.lock:
+                    tally.requests += 1
+                    tally.errors.append(f"transport: {error}")
+                return
+            if response.status_code == 429:
+                with tally.lock:
+                    tally.rate_limited += 1
+                time.sleep(float(response.headers.get("Retry-After", "1")))
+                continue
+            tally.record(items, response, time.perf_counter() - start)
+            return
 
-    def client(key: str) -> None:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as http:
-            while True:
-                with lock:
-                    items = next(queue, None)
-                if items is None:
-                    return
-                payload = {"items": items} if len(items) > 1 else items[0]
-                while True:
-                    start = time.perf_counter()
-                    try:
-                        response = http.post("/v1/suggestions", json=payload)
-                    except httpx.TransportError as error:
-                        with tally.lock:
-                            tally.requests += 1
-                            tally.errors.append(f"transport: {error}")
-                        break
-                    if response.status_code == 429:
-                        with tally.lock:
-                            tally.rate_limited += 1
-                        time.sleep(float(response.headers.get("Retry-After", "1")))
-                        continue
-                    tally.record(items, response, time.perf_counter() - start)
-                    break
-
-    threads = [threading.Thread(target=client, args=(key,)) for key in keys]
-    wall = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - wall
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] if ordered else float("nan")
+    return send
 
 
 def plan(items: list[dict], batch: int, repeat: float, seed: int) -> list[list[dict]]:
@@ -155,7 +137,7 @@ def main() -> int:
         try:
             tally = Tally()
             print(f"{args.clients} clients sending {len(work)} requests ...", flush=True)
-            wall = run_clients(url, keys, work, tally)
+            wall = run_clients(url, keys, work, send_until_answered(tally))
             reported = httpx.get(f"{url}/healthz", timeout=30).json()["suggestions"]
         finally:
             process.send_signal(signal.SIGINT)

@@ -1,11 +1,15 @@
-"""Start ``triage serve`` in a subprocess on a free loopback port, for the benchmarks that measure it over HTTP."""
+"""What the benchmarks that measure ``triage serve`` over HTTP share: starting it in a subprocess on a free loopback
+port, concurrent clients that share one queue of work, and percentiles."""
 from __future__ import annotations
 
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -40,3 +44,37 @@ def start_service(folder: Path, serve_args: list[str], timeout: float) -> tuple[
         time.sleep(0.5)
     process.kill()
     raise SystemExit("triage serve did not become ready in time")
+
+
+Work = TypeVar("Work")
+
+
+def run_clients(url: str, keys: Sequence[str], work: Iterable[Work],
+                send: Callable[[httpx.Client, Work], None]) -> float:
+    """One client thread per key, each taking the next piece of ``work`` until none is left and handing it to
+    ``send`` with its own HTTP client; returns the wall seconds from the first start to the last finish."""
+    queue = iter(work)
+    lock = threading.Lock()
+
+    def client(key: str) -> None:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as http:
+            while True:
+                with lock:
+                    piece = next(queue, None)
+                if piece is None:
+                    return
+                send(http, piece)
+
+    threads = [threading.Thread(target=client, args=(key,)) for key in keys]
+    wall = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - wall
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank ``q``-th percentile; NaN for no values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] if ordered else float("nan")
