@@ -91,7 +91,7 @@ class Workspace:
         # one at a time; a full refresh (every issue, then rankings) waits until someone reads the rankings.
         self._touched: set[str] = set()
         # Stored suggestions whose issue a merge changed since the caller last took them: id -> [from, to].
-        self._moved: dict[str, list[str]] = {}
+        self._moved: dict[str, tuple[str, str]] = {}
         # The name and word views: vocabularies learnt from the stored texts, rows per position, and per issue the
         # sums of its originals' vectors that the linkage rule reads.
         self._views = TextViews(self._names)
@@ -248,7 +248,7 @@ class Workspace:
         """Stored suggestions that merges moved to another issue since the last call: id -> (from, to)."""
         with self._lock:
             moves, self._moved = self._moved, {}
-            return {sid: (before, after) for sid, (before, after) in moves.items()}
+            return moves
 
     def _merge_neighbours(self, issue_id: str, position: int) -> str:
         """Merge the issue ``position`` just joined with each neighbouring issue it now links to; its final id.
@@ -268,7 +268,7 @@ class Workspace:
             for moved in self._members[gone]:
                 self._issue_of[moved] = keep
                 sid = self.suggestions[moved].id
-                self._moved.setdefault(sid, [gone, keep])[1] = keep
+                self._moved[sid] = (self._moved.get(sid, (gone, keep))[0], keep)  # from where it was first taken
             self._members[keep] = sorted(self._members[keep] + self._members.pop(gone))
             self._profiles[keep].absorb(self._profiles.pop(gone))
             issue_id = keep
