@@ -30,7 +30,8 @@ DESCRIPTION = """\
 社会组织协商意见的打分与存储服务。
 
 * 意见接收（角色 intake）：`POST /v1/suggestions` 提交并保存，`POST /v1/score` 只打分不保存。
-* 审阅（角色 reviewer）：`GET /v1/issues`、`GET /v1/issues/{id}`、`GET /v1/digest`、`POST /v1/reviews`。
+* 审阅（角色 reviewer）：`GET /v1/issues`、`GET /v1/issues/{id}`、`GET /v1/digest`、`POST /v1/reviews`；
+  已采纳事项的落实情况：`POST /v1/implementations`、`GET /v1/implementations`、`GET /v1/implementations/history`。
 * 管理（角色 admin）：`POST /v1/jobs/recluster`、`GET /v1/jobs/{id}`、`/v1/keys`、`GET /metrics`。
 
 除 `GET /healthz` 外，每个接口都要求 `Authorization: Bearer <密钥>`：没有或无效时返回 401，角色不符时返回 403。

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .messages import TYPE_NAMES, error_message
+from .schemas import PATTERN_CODES
 
 log = logging.getLogger("api.errors")
 
@@ -85,6 +86,8 @@ def translate(error: dict[str, Any]) -> dict[str, Any]:
         code, details = "out_of_range", {"detail": f"应 {symbol} {bound}"}
     elif kind in {"literal_error", "enum"}:
         code, details = "not_allowed_value", {"allowed": ctx.get("expected", "")}
+    elif kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_CODES:
+        code, details = PATTERN_CODES[ctx["pattern"]], {}
     elif kind == "extra_forbidden":
         code, details = "unknown_field", {}
     else:

@@ -5,6 +5,12 @@ the library already words (``empty_text``, ``text_too_long``, ``bad_date`` …) 
 """
 from __future__ import annotations
 
+# Reviewer decisions and implementation statuses are named by the library too (its reports show them).
+from triage.messages import CARRIED_OUT, DECISIONS, IMPLEMENTATION_STATUSES
+
+__all__ = ["CARRIED_OUT", "CLI", "DECISIONS", "ERRORS", "IMPLEMENTATION_STATUSES", "JOB_MESSAGES", "ROLES",
+           "TYPE_NAMES", "error_message"]
+
 ERRORS: dict[str, str] = {
     # 401 / 403
     "missing_key": "缺少 API 密钥：请在请求头中发送 Authorization: Bearer <密钥>",
@@ -21,6 +27,7 @@ ERRORS: dict[str, str] = {
     # 409
     "id_conflict": "编号 {id} 已用于内容不同的另一条意见；同一编号重复提交时内容必须完全相同",
     "job_running": "已有重新聚类任务 {id} 正在进行，请等待其完成",
+    "not_adopted": "只有当前决定为“已采纳”的对象才能记录落实情况；{id} 的当前决定为“{decision}”",
     # 413
     "body_too_large": "请求体过大：上限 {limit} 字节",
     "batch_too_large": "一次最多提交 {limit} 条意见，本次 {count} 条",
@@ -35,6 +42,7 @@ ERRORS: dict[str, str] = {
     "not_allowed_value": "取值无效，可选值为：{allowed}",
     "unknown_field": "未知字段",
     "bad_date_range": "起始日期不能晚于截止日期",
+    "bad_url": "不是有效的网址：须以 http:// 或 https:// 开头，且不含空白",
     "blank_id": "编号不能只由空白或控制字符组成",
     "nul_character": "含有 NUL 字符（\\u0000），数据库无法保存：请删去该字符",
     "not_finite": "NaN、Infinity 不是 JSON 数值：请改为数字或 null",
@@ -48,15 +56,6 @@ ERRORS: dict[str, str] = {
 TYPE_NAMES: dict[str, str] = {
     "string": "字符串", "int": "整数", "float": "数字", "bool": "布尔值", "dict": "JSON 对象",
     "list": "数组", "datetime": "日期时间", "date": "日期", "model": "JSON 对象",
-}
-
-# Reviewer decisions: stable codes and the button labels reviewers see.
-DECISIONS: dict[str, str] = {
-    "shortlist": "入围",
-    "digest": "采纳入专报",
-    "reject": "不予采纳",
-    "adopted": "已采纳",
-    "not_adopted": "未采纳",
 }
 
 ROLES: dict[str, str] = {"intake": "意见接收", "reviewer": "审阅人", "admin": "管理员"}

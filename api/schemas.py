@@ -5,23 +5,31 @@ means (empty text, over-long text, unreadable dates), so the API and the file in
 """
 from __future__ import annotations
 
+from datetime import date as Date
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, GetJsonSchemaHandler, Tag
 from typing_extensions import TypeAliasType
 
-from .messages import DECISIONS
+from .messages import DECISIONS, IMPLEMENTATION_STATUSES
 
 Decision = Literal["shortlist", "digest", "reject", "adopted", "not_adopted"]
+ImplementationStatus = Literal["in_progress", "implemented", "converted"]
 Role = Literal["intake", "reviewer", "admin"]
 TargetType = Literal["issue", "suggestion"]
-assert set(Decision.__args__) == set(DECISIONS)  # the codes here and the labels in messages.py must not drift
+# The codes here and the labels in messages.py must not drift.
+assert set(Decision.__args__) == set(DECISIONS)
+assert set(ImplementationStatus.__args__) == set(IMPLEMENTATION_STATUSES)
 
 # PostgreSQL cannot keep U+0000 in any text, so no string the API takes may hold one. The pattern says so in the
 # OpenAPI document; ``api.limits`` answers such a request with a 422 naming the field before any handler runs.
 NO_NUL = r"^[^\u0000]*$"
 Text = Annotated[str, Field(pattern=NO_NUL)]
+# An evidence link: an http or https address with a host, no blanks. A request that breaks the pattern is answered
+# with the error code this table names rather than a generic "invalid".
+URL_PATTERN = r"^https?://[^\s/?#\u0000]+[^\s\u0000]*$"
+PATTERN_CODES: dict[str, str] = {URL_PATTERN: "bad_url"}
 
 
 class _KeysByName:
@@ -213,6 +221,50 @@ class DigestPage(BaseModel):
     limit: int
     offset: int
     items: list[DigestItem]
+
+
+# ---- implementation of adopted items ----------------------------------------------------------------------------
+
+class ImplementationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target_type: TargetType = Field(description="对象：issue（问题）或 suggestion（单条意见）；其当前决定须为 adopted（已采纳）")
+    target_id: Text = Field(min_length=1, max_length=200)
+    status: ImplementationStatus = Field(description="；".join(f"{k}={v}" for k, v in IMPLEMENTATION_STATUSES.items()))
+    date: Date = Field(description="该状态的日期，如 2025-06-30")
+    department: Text = Field(min_length=1, max_length=200, description="责任部门")
+    note: Text = Field(default="", max_length=4000, description="说明")
+    evidence_url: str | None = Field(default=None, max_length=2000, pattern=URL_PATTERN,
+                                     description="佐证链接（可选），须为 http:// 或 https:// 网址")
+
+
+class ImplementationOut(BaseModel):
+    id: int
+    target_type: TargetType
+    target_id: str
+    status: ImplementationStatus
+    status_label: str
+    date: Date
+    department: str
+    note: str
+    evidence_url: str | None
+    recorder: str
+    created_at: datetime
+
+
+class ImplementationList(BaseModel):
+    items: list[ImplementationOut] = Field(description="落实情况的全部变更，按时间先后")
+
+
+class ImplementationCurrent(ImplementationOut):
+    changes: int = Field(description="该对象落实情况的变更次数（含本条）")
+
+
+class ImplementationPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[ImplementationCurrent]
 
 
 # ---- jobs, keys, health ------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from triage.privacy import mask_pii
 from triage.records import Issue, Score, Suggestion
 from triage.workspace import Workspace
 
-from .messages import DECISIONS
-from .store.models import ReviewRow
+from .messages import DECISIONS, IMPLEMENTATION_STATUSES
+from .store.models import ImplementationRow, ReviewRow
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,13 @@ def review_view(row: ReviewRow) -> dict[str, Any]:
     return {"id": row.id, "target_type": row.target_type, "target_id": row.target_id, "decision": row.decision,
             "decision_label": DECISIONS[row.decision], "reason": row.reason, "reviewer": row.reviewer,
             "created_at": row.created_at}
+
+
+def implementation_view(row: ImplementationRow) -> dict[str, Any]:
+    return {"id": row.id, "target_type": row.target_type, "target_id": row.target_id, "status": row.status,
+            "status_label": IMPLEMENTATION_STATUSES[row.status], "date": row.happened_on,
+            "department": mask_pii(row.department), "note": mask_pii(row.note), "evidence_url": row.evidence_url,
+            "recorder": row.recorder, "created_at": row.created_at}
 
 
 def latest_decisions(session: Session, target_type: str) -> dict[str, str]:

@@ -53,3 +53,22 @@ FACTOR_NAMES: dict[str, str] = {
     "actionability": "可操作性",
     "evidence": "论据支撑（调研、数据、案例）",
 }
+
+
+# Reviewer decisions: stable codes and the button labels reviewers see.
+DECISIONS: dict[str, str] = {
+    "shortlist": "入围",
+    "digest": "采纳入专报",
+    "reject": "不予采纳",
+    "adopted": "已采纳",
+    "not_adopted": "未采纳",
+}
+
+# What happens to an adopted item afterwards: stable codes and the labels reviewers and reports show, in order.
+IMPLEMENTATION_STATUSES: dict[str, str] = {
+    "in_progress": "落实中",
+    "implemented": "已落实",
+    "converted": "成果转化",
+}
+# Statuses that count as carried out in the annual report's funnel.
+CARRIED_OUT = ("implemented", "converted")

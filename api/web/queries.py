@@ -2,8 +2,6 @@
 accepted digest items of a period and the key-topic shortlist, from the store and the live workspace."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -11,13 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.documents import DigestItem, KeyTopicEntry, Period
-from triage.records import Suggestion
+from triage.feedback import Feedback
 from triage.workspace import Workspace
 
 from ..service import suggestion_of
 from ..store import Store
 from ..store.models import (ApiKeyRow, DuplicateLinkRow, EmbeddingRow, MembershipRow, ReviewRow,
                             SuggestionRow)
+from ..tracking import implementations
 
 # Decisions that put an issue on the key-topic shortlist (a shortlisted issue later adopted stays on it).
 SHORTLISTED = ("shortlist", "adopted")
@@ -31,10 +30,7 @@ def history(session: Session, target_type: str, target_id: str) -> list[ReviewRo
 
 def latest_reviews(session: Session, target_type: str) -> dict[str, ReviewRow]:
     """The current decision per target: the latest review, since reviews are appended and never overwritten."""
-    latest: dict[str, ReviewRow] = {}
-    for row in session.scalars(select(ReviewRow).where(ReviewRow.target_type == target_type).order_by(ReviewRow.id)):
-        latest[row.target_id] = row
-    return latest
+    return {target_id: rows[-1] for target_id, rows in decision_histories(session, target_type).items()}
 
 
 def reviewer_names(session: Session) -> dict[str, str]:
@@ -45,61 +41,36 @@ def reviewer_names(session: Session) -> dict[str, str]:
 # Feedback to organisations -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class Feedback:
-    """One suggestion as its organisation hears back about it: the current decision and the reason given.
-
-    A suggestion nobody decided on alone takes its issue's decision (``basis`` says which), since reviewers often
-    decide once for every organisation that raised the same issue.
-    """
-
-    suggestion: Suggestion
-    issue_id: str | None
-    issue_label: str
-    decision: str | None
-    reason: str
-    decided_at: datetime | None
-    basis: str | None  # "suggestion", "issue" or None
-
-
 def feedback(session: Session, workspace: Workspace, submitter: str | None = None) -> list[Feedback]:
     """Feedback rows for one organisation (``submitter``) or for all, by organisation then submission order."""
-    own = latest_reviews(session, "suggestion")
-    by_issue = latest_reviews(session, "issue")
+    own = decision_histories(session, "suggestion")
+    by_issue = decision_histories(session, "issue")
+    tracked = {"suggestion": implementations(session, "suggestion"), "issue": implementations(session, "issue")}
     rows = []
     for suggestion in workspace.suggestions:
         if submitter is not None and suggestion.submitter != submitter:
             continue
         issue_id = workspace.issue_of(suggestion.id)
         issue = workspace.issue(issue_id) if issue_id else None
-        review, basis = own.get(suggestion.id), "suggestion"
-        if review is None and issue_id:
-            review, basis = by_issue.get(issue_id), "issue"
+        reviews, basis, target = own.get(suggestion.id), "suggestion", suggestion.id
+        if not reviews and issue_id:
+            reviews, basis, target = by_issue.get(issue_id), "issue", issue_id
+        review = reviews[-1] if reviews else None
         rows.append(Feedback(suggestion, issue_id, issue.label if issue else "",
                              review.decision if review else None, review.reason if review else "",
-                             review.created_at if review else None, basis if review else None))
+                             review.created_at if review else None, basis if review else None,
+                             tuple(r.decision for r in reviews or ()),
+                             tracked[basis].get(target) if review and review.decision == "adopted" else None))
     rows.sort(key=lambda f: (f.suggestion.submitter, f.suggestion.submitted_at or datetime.min, f.suggestion.id))
     return rows
 
 
-@dataclass
-class Organisation:
-    code: str
-    name: str
-    org_type: str
-    suggestions: int = 0
-    reviewed: int = 0
-
-
-def organisations(rows: Iterable[Feedback]) -> list[Organisation]:
-    """Each organisation with how many of its suggestions have a decision (its own or its issue's)."""
-    found: dict[str, Organisation] = {}
-    for row in rows:
-        s = row.suggestion
-        org = found.setdefault(s.submitter, Organisation(s.submitter, s.org_name or s.submitter, s.org_type))
-        org.suggestions += 1
-        org.reviewed += row.decision is not None
-    return sorted(found.values(), key=lambda o: (-o.suggestions, o.code))
+def decision_histories(session: Session, target_type: str) -> dict[str, list[ReviewRow]]:
+    """Every target's decisions, oldest first."""
+    found: dict[str, list[ReviewRow]] = {}
+    for row in session.scalars(select(ReviewRow).where(ReviewRow.target_type == target_type).order_by(ReviewRow.id)):
+        found.setdefault(row.target_id, []).append(row)
+    return found
 
 
 # Documents ---------------------------------------------------------------------------------------------------------

@@ -21,20 +21,23 @@ from pydantic import ValidationError
 
 from triage.documents import (BEIJING, current_quarter, digest_document, key_topic_document, parse_period,
                               write_document)
+from triage.feedback import organisations
+from triage.tracking import Implementation
 from triage.privacy import mask_pii
 
+from .. import tracking
 from ..auth import Caller
-from ..errors import ApiError
+from ..errors import ApiError, translate
 from ..messages import ROLES
 from ..routers.common import get_service
 from ..routers.reviews import post_review
-from ..schemas import ReviewIn
+from ..schemas import ImplementationIn, ReviewIn
 from ..service import Service
 from ..views import ranked_digest, ranked_issues
 from . import pages, queries
 from .session import (WEB_ROLES, close_session, form_token, open_session, session_caller, valid_form_token)
 from .texts import (DECISIONS, DECISIONS_FOR, EXPORT_FORMATS, FACTOR_NAMES, FEEDBACK_COLUMNS, FILENAMES,
-                    STATUS_LABELS, UNREVIEWED, T)
+                    IMPLEMENTATION_FIELDS, IMPLEMENTATION_STATUSES, STATUS_LABELS, UNREVIEWED, T)
 
 HERE = Path(__file__).resolve().parent
 STATIC = {path.name: path for path in (HERE / "static").iterdir() if path.is_file()}
@@ -55,7 +58,8 @@ def local_minute(moment: datetime | None) -> str:
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(T=T, DECISIONS=DECISIONS, DECISIONS_FOR=DECISIONS_FOR, STATUS_LABELS=STATUS_LABELS,
-                             FACTOR_NAMES=FACTOR_NAMES, UNREVIEWED=UNREVIEWED, EXPORT_FORMATS=EXPORT_FORMATS)
+                             FACTOR_NAMES=FACTOR_NAMES, UNREVIEWED=UNREVIEWED, EXPORT_FORMATS=EXPORT_FORMATS,
+                             IMPLEMENTATION_STATUSES=IMPLEMENTATION_STATUSES)
 templates.env.filters["mask"] = mask_pii
 templates.env.filters["day"] = lambda value: value.strftime("%Y-%m-%d") if value else ""
 templates.env.filters["minute"] = local_minute
@@ -211,6 +215,7 @@ def issue_page(request: Request, issue_id: str, caller: Caller | None = Depends(
     members = workspace.members(issue.id)
     with service.store.session() as session:
         reviews = queries.history(session, "issue", issue.id)
+        implementations = tracking.history(session, "issue", issue.id)
         member_status = queries.latest_reviews(session, "suggestion")
         names = queries.reviewer_names(session)
     weeks = pages.timeline(members)
@@ -218,7 +223,7 @@ def issue_page(request: Request, issue_id: str, caller: Caller | None = Depends(
                   bars=pages.bars(score, weights(service, "key_topic")), members=pages.fold(members),
                   reposts=sum(1 for s in members if s.duplicate_of), weeks=weeks,
                   week_max=max((w.total for w in weeks), default=1), raisers=pages.raisers(members),
-                  reviews=reviews, names=names, member_status=member_status)
+                  reviews=reviews, names=names, member_status=member_status, implementations=implementations)
 
 
 # -- suggestions and the digest -------------------------------------------------------------------------------------
@@ -238,9 +243,11 @@ def suggestion_page(request: Request, suggestion_id: str, caller: Caller | None 
                   None)
     with service.store.session() as session:
         reviews = queries.history(session, "suggestion", suggestion.id)
+        implementations = tracking.history(session, "suggestion", suggestion.id)
         names = queries.reviewer_names(session)
     return render(request, "suggestion.html", caller, suggestion=suggestion,
                   issue=workspace.issue(issue_id) if issue_id else None, reviews=reviews, names=names,
+                  implementations=implementations,
                   digest_rank=digest[0] if digest else None,
                   bars=pages.bars(digest[1], weights(service, "digest")) if digest else [],
                   digest_score=digest[1] if digest else None)
@@ -278,26 +285,49 @@ def record_decision(request: Request, target_type: str = Form(...), target_id: s
                     caller: Caller | None = Depends(reviewer), service: Service = Depends(get_service)):
     if caller is None or not valid_form_token(caller, token):
         return to_login(request)
-    back = safe_next(next)
-    anchor = ""
-    if "#" in back:
-        back, anchor = back.split("#", 1)
-        anchor = "#" + anchor
-    joiner = "&" if "?" in back else "?"
     if decision not in DECISIONS_FOR.get(target_type, ()):
-        return RedirectResponse(f"{back}{joiner}{urlencode({'error': T['unknown_decision']})}{anchor}", 303)
+        return back_to(next, error=T["unknown_decision"])
     if not reason.strip():
-        return RedirectResponse(f"{back}{joiner}{urlencode({'error': T['reason_required']})}{anchor}", 303)
+        return back_to(next, error=T["reason_required"])
     try:
         payload = ReviewIn(target_type=target_type, target_id=target_id, decision=decision, reason=reason.strip())
         post_review(payload, caller, service)
     except ValidationError as error:
-        message = error.errors()[0].get("msg", "")
-        return RedirectResponse(f"{back}{joiner}{urlencode({'error': message})}{anchor}", 303)
+        return back_to(next, error=error.errors()[0].get("msg", ""))
     except ApiError as error:
-        return RedirectResponse(f"{back}{joiner}{urlencode({'error': error.message})}{anchor}", 303)
-    notice = T["saved"].format(label=DECISIONS[decision])
-    return RedirectResponse(f"{back}{joiner}{urlencode({'notice': notice})}{anchor}", 303)
+        return back_to(next, error=error.message)
+    return back_to(next, notice=T["saved"].format(label=DECISIONS[decision]))
+
+
+@router.post("/web/implementations")
+def record_implementation(request: Request, target_type: str = Form(...), target_id: str = Form(...),
+                          status: str = Form(""), date: str = Form(""), department: str = Form(""),
+                          note: str = Form(""), evidence_url: str = Form(""), token: str = Form(""),
+                          next: str = Form(""), caller: Caller | None = Depends(reviewer),
+                          service: Service = Depends(get_service)):
+    """The page's form for ``POST /v1/implementations``: the same checks, answered as a notice on the page."""
+    if caller is None or not valid_form_token(caller, token):
+        return to_login(request)
+    if status not in IMPLEMENTATION_STATUSES or not date.strip() or not department.strip():
+        return back_to(next, error=T["implementation_fields_required"])
+    try:
+        payload = ImplementationIn(target_type=target_type, target_id=target_id, status=status, date=date.strip(),
+                                   department=department.strip(), note=note.strip(),
+                                   evidence_url=evidence_url.strip() or None)
+        tracking.record(service, payload, caller)
+    except ValidationError as error:
+        found = translate({**error.errors()[0], "loc": ("body", *error.errors()[0]["loc"])})
+        return back_to(next, error=f"{IMPLEMENTATION_FIELDS.get(found['field'], found['field'])}：{found['message']}")
+    except ApiError as error:
+        return back_to(next, error=error.message)
+    return back_to(next, notice=T["implementation_saved"].format(label=IMPLEMENTATION_STATUSES[status]))
+
+
+def back_to(target: str, **message: str) -> RedirectResponse:
+    """Back to the page a form was sent from (``notice`` or ``error`` shown there), at the form's anchor."""
+    back, _, anchor = safe_next(target).partition("#")
+    joiner = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{joiner}{urlencode(message)}{'#' + anchor if anchor else ''}", 303)
 
 
 # -- feedback to organisations --------------------------------------------------------------------------------------
@@ -309,7 +339,7 @@ def feedback_page(request: Request, caller: Caller | None = Depends(reviewer),
         return to_login(request)
     with service.store.session() as session:
         rows = queries.feedback(session, service.workspace)
-    return render(request, "feedback.html", caller, organisations=queries.organisations(rows))
+    return render(request, "feedback.html", caller, organisations=organisations(rows))
 
 
 @router.get("/web/feedback.csv")
@@ -329,9 +359,17 @@ def feedback_csv(request: Request, org: str = Query(""), caller: Caller | None =
                          mask_pii(row.issue_label) if row.issue_id else "",
                          STATUS_LABELS[row.decision or UNREVIEWED], mask_pii(row.reason),
                          local_minute(row.decided_at),
-                         T[f"target_{row.basis}"] if row.basis else ""])
+                         T[f"target_{row.basis}"] if row.basis else "", *implementation_cells(row.implementation)])
     name = FILENAMES["feedback"].format(org=org) if org else FILENAMES["feedback_all"]
     return download(out.getvalue().encode("utf-8-sig"), name, "text/csv; charset=utf-8")
+
+
+def implementation_cells(implementation: Implementation | None) -> list[str]:
+    """The feedback CSV's implementation columns: status, date, department, note, evidence link."""
+    if implementation is None:
+        return [""] * 5
+    return [implementation.label, implementation.on.isoformat(), mask_pii(implementation.department),
+            mask_pii(implementation.note), implementation.evidence_url or ""]
 
 
 @router.get("/web/feedback/{submitter}", response_class=HTMLResponse)
@@ -343,7 +381,7 @@ def organisation_page(request: Request, submitter: str, caller: Caller | None = 
         rows = queries.feedback(session, service.workspace, submitter)
     if not rows:
         return render(request, "missing.html", caller, status_code=404, message=T["no_org"])
-    return render(request, "organisation.html", caller, rows=rows, org=queries.organisations(rows)[0])
+    return render(request, "organisation.html", caller, rows=rows, org=organisations(rows)[0])
 
 
 # -- documents ------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ pages, the API and the reports call things by the same names.
 """
 from __future__ import annotations
 
-from api.messages import DECISIONS
+from api.messages import DECISIONS, IMPLEMENTATION_STATUSES
 from triage.messages import FACTOR_NAMES
 
 # Which decisions each kind of target offers. An issue is shortlisted as a key topic; a suggestion goes into the
@@ -137,6 +137,25 @@ T: dict[str, str] = {
     "not_found": "没有找到 {what} {id}",
     "merged_into_this": "问题 {id} 已并入本问题",
     "no_org": "没有找到该组织",
+    "adopted_count": "已采纳",
+    "carried_out_count": "已落实",
+    # implementation of adopted items
+    "implementation_title": "落实情况",
+    "implementation_intro": "已采纳事项的落实进展：每次变更都保留记录。",
+    "implementation_none": "尚无落实情况记录",
+    "implementation_not_adopted": "当前决定为“已采纳”后才能记录落实情况。",
+    "implementation_status": "状态",
+    "implementation_date": "日期",
+    "department": "责任部门",
+    "department_placeholder": "如 市住房和城乡建设局",
+    "implementation_note": "说明",
+    "implementation_note_placeholder": "如 已列入年度工作计划，预计年底完成",
+    "evidence_url": "佐证链接（可选，http/https）",
+    "evidence": "佐证",
+    "recorder": "记录人",
+    "record_implementation": "记录落实情况",
+    "implementation_saved": "已记录落实情况：{label}",
+    "implementation_fields_required": "请填写状态、日期和责任部门",
 }
 
 # Column headers of the feedback CSV, in order.
@@ -152,7 +171,16 @@ FEEDBACK_COLUMNS: dict[str, str] = {
     "reason": "理由",
     "decided_at": "决定时间",
     "basis": "决定对象",
+    "implementation": "落实状态",
+    "implementation_date": "落实日期",
+    "department": "责任部门",
+    "implementation_note": "落实说明",
+    "evidence_url": "佐证链接",
 }
+
+# The implementation form's fields, as its error notices name them.
+IMPLEMENTATION_FIELDS: dict[str, str] = {"status": "状态", "date": "日期", "department": "责任部门", "note": "说明",
+                                         "evidence_url": "佐证链接"}
 
 EXPORT_FORMATS: dict[str, str] = {"docx": "Word（.docx）", "md": "Markdown（.md）", "html": "网页（.html）"}
 
@@ -165,4 +193,4 @@ FILENAMES: dict[str, str] = {
 }
 
 __all__ = ["DECISIONS", "DECISIONS_FOR", "EXPORT_FORMATS", "FACTOR_NAMES", "FEEDBACK_COLUMNS", "FILENAMES",
-           "STATUS_LABELS", "T", "UNREVIEWED"]
+           "IMPLEMENTATION_FIELDS", "IMPLEMENTATION_STATUSES", "STATUS_LABELS", "T", "UNREVIEWED"]
