@@ -9,7 +9,9 @@ Periods are read in Beijing time (UTC+8), the reviewers' own clock; the store ke
 """
 from __future__ import annotations
 
+import base64
 import html
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -164,7 +166,16 @@ class Table:
     rows: list[list[str]]
 
 
-Block = Heading | Paragraph | Fields | Quote | Table
+@dataclass
+class Figure:
+    """A chart: PNG for Word, SVG for web pages, with its caption."""
+
+    caption: str
+    png: bytes
+    svg: str
+
+
+Block = Heading | Paragraph | Fields | Quote | Table | Figure
 
 
 @dataclass
@@ -349,6 +360,8 @@ def to_markdown(document: Document) -> str:
             lines += [f"- **{label}**：{value}" for label, value in block.items]
         elif isinstance(block, Quote):
             lines += [f"> {line}" if line else ">" for line in block.text.splitlines()]
+        elif isinstance(block, Figure):
+            lines.append(f"![{block.caption}](data:image/png;base64,{base64.b64encode(block.png).decode('ascii')})")
         elif isinstance(block, Table):
             lines += ["| " + " | ".join(block.header) + " |", "|" + " --- |" * len(block.header)]
             lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in block.rows]
@@ -363,7 +376,9 @@ padding:0 1rem;line-height:1.7;color:#1f2933}
 nav ul{list-style:none;padding-left:1rem}
 blockquote{margin:.5rem 0;padding:.5rem 1rem;background:#f6f4ef;border-left:4px solid #c9b79c;white-space:pre-wrap}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}dt{font-weight:bold}dd{margin:0}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem}td:nth-child(n+2){text-align:right}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.2rem .6rem}
+td:nth-child(n+2){text-align:right}
+figure{margin:1rem 0;text-align:center}figure svg{max-width:100%;height:auto}figcaption{color:#52606d;font-size:.9rem}
 """
 
 
@@ -389,6 +404,8 @@ def to_html(document: Document) -> str:
             parts.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in block.items) + "</dl>")
         elif isinstance(block, Quote):
             parts.append(f"<blockquote>{e(block.text)}</blockquote>")
+        elif isinstance(block, Figure):
+            parts.append(f'<figure>{block.svg}<figcaption>{e(block.caption)}</figcaption></figure>')
         elif isinstance(block, Table):
             head = "".join(f"<th>{e(c)}</th>" for c in block.header)
             body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in block.rows)
@@ -403,7 +420,7 @@ def to_docx(document: Document):
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     out = docx.Document()
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Quote"):
@@ -440,6 +457,10 @@ def to_docx(document: Document):
                 line.add_run(value)
         elif isinstance(block, Quote):
             out.add_paragraph(block.text, style="Quote")
+        elif isinstance(block, Figure):
+            out.add_picture(io.BytesIO(block.png), width=Cm(15))
+            out.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            out.add_paragraph(block.caption, style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif isinstance(block, Table):
             table = out.add_table(rows=1, cols=len(block.header))
             table.style = "Table Grid"

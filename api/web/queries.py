@@ -8,6 +8,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage.annual import AnnualReport, build
 from triage.documents import DigestItem, KeyTopicEntry, Period
 from triage.feedback import Feedback
 from triage.workspace import Workspace
@@ -101,6 +102,12 @@ def key_topic_entries(session: Session, workspace: Workspace) -> tuple[list[KeyT
                for rank, (issue, score) in enumerate(ranked, 1)
                if issue.id in current and current[issue.id].decision in SHORTLISTED]
     return entries, len(ranked)
+
+
+def annual_report(session: Session, workspace: Workspace, year: int, with_charts: bool = True) -> AnnualReport:
+    """The year's consultation report over every stored suggestion, its decisions and implementation statuses."""
+    return build(feedback(session, workspace), {issue.id: issue for issue in workspace.issues()}, year,
+                 with_charts=with_charts)
 
 
 def snapshot(store: Store, config: dict) -> Workspace:
