@@ -1,6 +1,7 @@
 """Turning the workspace's records into response bodies, and the filters reviewers page through rankings with."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -84,15 +85,31 @@ def latest_decisions(session: Session, target_type: str) -> dict[str, str]:
     return dict(rows.all())
 
 
-def ranked_issues(workspace: Workspace, filters: Filters) -> list[tuple[int, Issue, Score]]:
+class Numbered(Sequence):
+    """A ranking with each entry's place (from 1) in front, read lazily, so a page of a long ranking costs a page."""
+
+    def __init__(self, ranked: Sequence[tuple]):
+        self._ranked = ranked
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = index + len(self) if index < 0 else index
+        return (index + 1, *self._ranked[index])
+
+
+def ranked_issues(workspace: Workspace, filters: Filters) -> Sequence[tuple[int, Issue, Score]]:
     """Key-topic candidates with their rank in the full ranking, filtered."""
-    ranked = [(rank, issue, score) for rank, (issue, score) in enumerate(workspace.key_topics(), start=1)]
+    ranked = Numbered(workspace.key_topics())
     if not filters.active():
         return ranked
     return [(rank, issue, score) for rank, issue, score in ranked
             if any(filters.matches(member) for member in workspace.members(issue.id))]
 
 
-def ranked_digest(workspace: Workspace, filters: Filters) -> list[tuple[int, Suggestion, Score, str]]:
-    ranked = [(rank, s, score, issue_id) for rank, (s, score, issue_id) in enumerate(workspace.digest(), start=1)]
+def ranked_digest(workspace: Workspace, filters: Filters) -> Sequence[tuple[int, Suggestion, Score, str]]:
+    ranked = Numbered(workspace.digest())
     return [entry for entry in ranked if filters.matches(entry[1])] if filters.active() else ranked

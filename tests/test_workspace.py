@@ -132,3 +132,41 @@ def test_after_a_restart_a_new_issue_never_reuses_an_id_that_reviews_may_name(co
     outcome = restored.add([dataclasses.replace(corpus.suggestions[0], id="NEW-2", submitter="ORG-996",
                                                 title="为流浪猫设立社区救助站", body="建议为流浪猫设立社区救助站并推行绝育补贴。")])[0]
     assert outcome.opened_issue and outcome.issue_id == "I00501"
+
+
+def fresh_answers(workspace):
+    """Issues, key-topic ranking and digest computed from scratch over the workspace's current issues."""
+    from triage import label, rank
+
+    groups: dict[str, list[int]] = {}
+    for position, (suggestion_id, issue_id) in enumerate(workspace.assignments().items()):
+        groups.setdefault(issue_id, []).append(position)
+    issues = label.describe_issues(groups, workspace.suggestions, workspace.tokens, workspace._index.vectors,
+                                   workspace.config)
+    return answers(issues, rank.rank_key_topics(issues, workspace.suggestions, workspace.tokens, workspace.config),
+                   rank.rank_digest(workspace.suggestions, workspace.tokens, issues, workspace.config))
+
+
+def answers(issues, key_topics, digest):
+    return ({issue.id: issue.to_dict() for issue in issues},
+            [(issue.id, score.to_dict()) for issue, score in key_topics],
+            [(s.id, score.to_dict(), issue_id) for s, score, issue_id in digest])
+
+
+def test_every_answer_read_after_adding_one_suggestion_equals_a_fresh_computation(corpus):
+    # The service describes again only the issues a new suggestion changed; keywords, topics and both rankings
+    # depend on the whole corpus, so each read must still equal describing and ranking everything afresh.
+    order = sorted(range(len(corpus.suggestions)), key=lambda i: (corpus.suggestions[i].submitted_at, i))
+    first = {corpus.suggestions[i].id for i in order[:len(order) // 2]}
+    workspace, vectors = fitted(corpus, keep=lambda s: s.id in first)
+    workspace.key_topics(), workspace.digest()
+    merged = 0
+    for i in order[len(order) // 2:]:
+        suggestion = dataclasses.replace(corpus.suggestions[i], duplicate_of=None)
+        outcome = workspace.add([suggestion], vectors[suggestion.id][None, :])[0]
+        merged += bool(workspace.take_moves())
+        assert answers(workspace.issues(), workspace.key_topics(), workspace.digest()) == fresh_answers(workspace)
+        if outcome.issue_id:
+            expected = dict(fresh_answers(workspace)[1])[outcome.issue_id]
+            assert outcome.issue_score.to_dict() == expected
+    assert merged  # the additions merged issues too, not only grew them

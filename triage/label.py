@@ -39,15 +39,21 @@ class TermMatcher:
         for name, terms in groups.items():
             for term in dict.fromkeys(terms):
                 self._groups_of.setdefault(term, []).append(name)
+        # Every leading part of a term: a run of tokens that is none of these can grow into no term, so the search
+        # stops there (most tokens start no term, which makes matching a corpus several times faster).
+        self._prefixes = {term[:end] for term in self._groups_of for end in range(1, len(term) + 1)}
 
     def terms(self, tokens: Sequence[str]) -> set[str]:
         """Every lexicon term the tokens contain."""
         found = set()
+        prefixes, groups_of = self._prefixes, self._groups_of
         for start in range(len(tokens)):
             joined = ""
             for token in tokens[start:start + self.max_span]:
                 joined += token
-                if joined in self._groups_of:
+                if joined not in prefixes:
+                    break
+                if joined in groups_of:
                     found.add(joined)
         return found
 
@@ -100,7 +106,7 @@ class ClassTfidf:
         for counts in self.term_counts_:
             frequency.update(counts)
         self.average_words_ = sum(frequency.values()) / max(1, len(classes))
-        self.idf_ = {w: math.log(1 + self.average_words_ / f) for w, f in frequency.items()}
+        self.idf_ = {w: class_idf(self.average_words_, f) for w, f in frequency.items()}
         return self
 
     def weights(self, index: int) -> dict[str, float]:
@@ -109,11 +115,17 @@ class ClassTfidf:
 
     def top_words(self, k: int) -> list[list[str]]:
         """The ``k`` highest-weighted words of each class, ties broken alphabetically so runs are repeatable."""
-        result = []
-        for index in range(len(self.term_counts_)):
-            weights = self.weights(index)
-            result.append(sorted(weights, key=lambda w: (-weights[w], w))[:k])
-        return result
+        return [heaviest(self.weights(index), k) for index in range(len(self.term_counts_))]
+
+
+def class_idf(average_words: float, frequency: int) -> float:
+    """c-TF-IDF's weight of a word that occurs ``frequency`` times over all classes."""
+    return math.log(1 + average_words / frequency)
+
+
+def heaviest(weights: Mapping[str, float], k: int) -> list[str]:
+    """The ``k`` words of highest weight, ties broken alphabetically."""
+    return sorted(weights, key=lambda w: (-weights[w], w))[:k]
 
 
 class TopicAssigner:
@@ -139,9 +151,18 @@ class TopicAssigner:
         df: Counter[str] = Counter()
         n = 0
         for tokens in documents:
-            df.update(self._matcher.terms(tokens))
+            df.update(self.terms(tokens))
             n += 1
-        self.idf_ = {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
+        return self.set_counts(df, n)
+
+    def terms(self, tokens: Sequence[str]) -> set[str]:
+        """The lexicon terms in one document, as ``fit`` counts them."""
+        return self._matcher.terms(tokens)
+
+    def set_counts(self, df: Mapping[str, int], n: int) -> "TopicAssigner":
+        """Take document frequencies counted elsewhere (``n`` documents), as ``fit`` would have learnt them; lets a
+        caller that keeps the counts up to date as documents arrive refit without reading every document again."""
+        self.idf_ = {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items() if count}
         self.default_idf_ = math.log(1 + n) + 1.0
         return self
 
@@ -198,6 +219,38 @@ def most_representative(indices: Sequence[int], vectors: np.ndarray) -> list[int
     return [indices[j] for j in order]
 
 
+def described_members(indices: Sequence[int], suggestions: Sequence[Suggestion]) -> list[int]:
+    """The members an issue is described by: its originals, or every member when all are reposts (their originals
+    sit elsewhere), so such an issue still gets a label and keywords."""
+    return [i for i in indices if not suggestions[i].duplicate_of] or list(indices)
+
+
+def describe_issue(issue_id: str, indices: Sequence[int], suggestions: Sequence[Suggestion],
+                   vectors: np.ndarray) -> Issue:
+    """Everything about one issue that its own members decide; ``keywords`` and ``topic``, which depend on the
+    whole corpus, are left empty for the caller."""
+    kept = [i for i in indices if not suggestions[i].duplicate_of]
+    ordered = most_representative(described_members(indices, suggestions), vectors)
+    shown = set(ordered)
+    reposts = [i for i in indices if i not in shown]
+    members = [suggestions[i] for i in kept]
+    dates = [s.submitted_at for s in members if s.submitted_at is not None]
+    head = suggestions[ordered[0]]
+    return Issue(
+        id=issue_id,
+        members=[suggestions[i].id for i in ordered + reposts],
+        label=head.original_title or head.title or head.body[:_UNTITLED_LABEL_CHARS],
+        size=len(members),
+        submitters=len({s.submitter for s in members}),
+        endorsements=sum(s.endorsements for s in members),
+        sectors=_counts(s.sector for s in members),
+        districts=_counts(s.district for s in members),
+        org_types=_counts(s.org_type for s in members),
+        first_at=min(dates, default=None),
+        last_at=max(dates, default=None),
+    )
+
+
 def describe_issues(groups: Mapping[str, Sequence[int]], suggestions: Sequence[Suggestion],
                     tokens: Sequence[Sequence[str]], vectors: np.ndarray, config: dict,
                     assigner: TopicAssigner | None = None) -> list[Issue]:
@@ -208,36 +261,14 @@ def describe_issues(groups: Mapping[str, Sequence[int]], suggestions: Sequence[S
     only.
     """
     k = config["label"]["keywords_per_issue"]
-    originals = {issue_id: [i for i in indices if not suggestions[i].duplicate_of]
-                 for issue_id, indices in groups.items()}
-    # An issue whose members are all reposts (its originals sit elsewhere) still gets a label and keywords.
-    described = {issue_id: originals[issue_id] or list(indices) for issue_id, indices in groups.items()}
+    described = {issue_id: described_members(indices, suggestions) for issue_id, indices in groups.items()}
     keywords = ClassTfidf().fit([[w for i in described[issue_id] for w in tokens[i]] for issue_id in groups]
                                 ).top_words(k)
     assigner = assigner or fit_topic_assigner(suggestions, tokens, config)
     issues = []
     for (issue_id, indices), words in zip(groups.items(), keywords):
-        kept = originals[issue_id]
-        ordered = most_representative(described[issue_id], vectors)
-        shown = set(ordered)
-        reposts = [i for i in indices if i not in shown]
-        members = [suggestions[i] for i in kept]
-        dates = [s.submitted_at for s in members if s.submitted_at is not None]
-        sectors = _counts(s.sector for s in members)
-        head = suggestions[ordered[0]]
-        issues.append(Issue(
-            id=issue_id,
-            members=[suggestions[i].id for i in ordered + reposts],
-            topic=assigner.assign((tokens[i] for i in described[issue_id]), sectors),
-            label=head.original_title or head.title or head.body[:_UNTITLED_LABEL_CHARS],
-            keywords=words,
-            size=len(members),
-            submitters=len({s.submitter for s in members}),
-            endorsements=sum(s.endorsements for s in members),
-            sectors=sectors,
-            districts=_counts(s.district for s in members),
-            org_types=_counts(s.org_type for s in members),
-            first_at=min(dates, default=None),
-            last_at=max(dates, default=None),
-        ))
+        issue = describe_issue(issue_id, indices, suggestions, vectors)
+        issue.keywords = words
+        issue.topic = assigner.assign((tokens[i] for i in described[issue_id]), issue.sectors)
+        issues.append(issue)
     return issues

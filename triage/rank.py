@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import numpy as np
 
 from .config import ConfigError, asset_path
 from .label import TermMatcher, load_lexicon, load_term_groups
@@ -95,6 +97,53 @@ def measure_issues(issues: Sequence[Issue], suggestions: Sequence[Suggestion], t
     return measures
 
 
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    """A (naive) moment as whole microseconds, so that arrays of them compare and subtract exactly."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+@dataclass
+class MeasureTable:
+    """The figures of many issues as arrays, a row per issue, so thousands are fitted and scored at once."""
+
+    submitters: np.ndarray
+    size: np.ndarray
+    endorsements: np.ndarray
+    spread: np.ndarray
+    priority: np.ndarray
+    last_at: np.ndarray  # microseconds (see ``micros``); rows without a date hold 0 and are False in ``dated``
+    dated: np.ndarray
+    dates: np.ndarray  # every original's date in microseconds ...
+    date_rows: np.ndarray  # ... and the row of its issue
+
+    @staticmethod
+    def row(measures: IssueMeasures) -> tuple[np.ndarray, np.ndarray]:
+        """One issue's row of figures and its originals' dates, as ``of`` reads them."""
+        last = measures.last_at
+        figures = (measures.submitters, measures.size, measures.endorsements, measures.spread,
+                   measures.priority_share, micros(last) if last else 0, last is not None)
+        return np.array(figures, dtype=np.float64), np.array([micros(d) for d in measures.dates], dtype=np.int64)
+
+    @classmethod
+    def of(cls, figures: np.ndarray, dates: Sequence[np.ndarray]) -> "MeasureTable":
+        """The table of rows as ``row`` gives them: ``figures`` stacked, ``dates`` one array per row."""
+        # Every figure is a whole number below 2**53 or a share, so float64 holds each exactly.
+        whole = figures[:, [0, 1, 2, 3, 5]].astype(np.int64)
+        return cls(submitters=whole[:, 0], size=whole[:, 1], endorsements=whole[:, 2], spread=whole[:, 3],
+                   priority=figures[:, 4], last_at=whole[:, 4], dated=figures[:, 6] > 0,
+                   dates=np.concatenate([np.zeros(0, np.int64), *dates]),
+                   date_rows=np.repeat(np.arange(len(figures)), [len(d) for d in dates]))
+
+
+def log_shares(values: np.ndarray, largest: float) -> np.ndarray:
+    """``log_share`` of every value."""
+    return np.log1p(values) / math.log1p(largest) if largest > 0 else np.zeros(len(values))
+
+
 class KeyTopicRanker:
     """Scores issues as key-topic candidates relative to the corpus they come from.
 
@@ -132,6 +181,48 @@ class KeyTopicRanker:
         self.max_growth_ = max((self.growth(m) for m in measures), default=0)
         return self
 
+    def fit_table(self, table: MeasureTable) -> "KeyTopicRanker":
+        """``fit`` on the measures of a table: the same fitted state, computed with arrays."""
+        self.latest_ = _EPOCH + int(table.last_at[table.dated].max()) * _MICROSECOND if table.dated.any() else None
+        self.max_submitters_ = int(table.submitters.max(initial=0))
+        self.max_size_ = int(table.size.max(initial=0))
+        self.max_endorsements_ = int(table.endorsements.max(initial=0))
+        self.max_spread_ = int(table.spread.max(initial=0))
+        self.max_growth_ = int(self.growths(table).max(initial=0))
+        return self
+
+    def growths(self, table: MeasureTable) -> np.ndarray:
+        """``growth`` of every row."""
+        rows = len(table.submitters)
+        if self.latest_ is None:
+            return np.zeros(rows, dtype=np.int64)
+        latest, window = micros(self.latest_), timedelta(days=self.recent_days) // _MICROSECOND
+        dates = table.dates
+        recent = np.bincount(table.date_rows[(latest - window < dates) & (dates <= latest)], minlength=rows)
+        previous = np.bincount(table.date_rows[(latest - 2 * window < dates) & (dates <= latest - window)],
+                               minlength=rows)
+        return np.maximum(0, recent - previous)
+
+    def values(self, table: MeasureTable) -> np.ndarray:
+        """``score(...).value`` of every row: the same factors, added up in the same order, with arrays."""
+        recency = np.zeros(len(table.submitters))
+        if self.latest_ is not None:
+            age_days = np.maximum(0.0, (micros(self.latest_) - table.last_at) / 10**6 / 86400)
+            recency = np.where(table.dated, 0.5 ** (age_days / self.recency_half_life_days), 0.0)
+        factors = {
+            "breadth": log_shares(table.submitters, self.max_submitters_),
+            "volume": log_shares(table.size, self.max_size_),
+            "endorsements": log_shares(table.endorsements, self.max_endorsements_),
+            "recency": recency,
+            "growth": log_shares(self.growths(table), self.max_growth_),
+            "spread": log_shares(table.spread, self.max_spread_),
+            "priority": table.priority,
+        }
+        total = np.zeros(len(table.submitters))
+        for name, value in factors.items():
+            total = total + float(self.weights[name]) * value
+        return total
+
     def factors(self, measures: IssueMeasures) -> dict[str, float]:
         recency = 0.0
         if measures.last_at is not None and self.latest_ is not None:
@@ -160,7 +251,12 @@ def rank_key_topics(issues: Sequence[Issue], suggestions: Sequence[Suggestion], 
                     config: dict) -> list[tuple[Issue, Score]]:
     """Every issue with its key-topic score, best first; equal scores in issue-id order."""
     measures = measure_issues(issues, suggestions, tokens, config)
-    ranker = key_topic_ranker_from_config(config).fit(list(measures.values()))
+    return rank_measured(issues, measures, key_topic_ranker_from_config(config).fit(list(measures.values())))
+
+
+def rank_measured(issues: Iterable[Issue], measures: Mapping[str, IssueMeasures],
+                  ranker: KeyTopicRanker) -> list[tuple[Issue, Score]]:
+    """Issues scored on their figures by a fitted ranker, best first; equal scores in issue-id order."""
     scored = [(issue, ranker.score(measures[issue.id])) for issue in issues]
     return sorted(scored, key=lambda pair: (-pair[1].value, pair[0].id))
 
@@ -273,9 +369,6 @@ def rank_digest(suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str
                 config: dict) -> list[tuple[Suggestion, Score, str | None]]:
     """Digest candidates best first, as ``(suggestion, score, issue id)``: originals only, at most
     ``[rank.digest] max_per_issue`` from any one issue; equal scores in suggestion-id order."""
-    cap = config["rank"]["digest"]["max_per_issue"]
-    if not isinstance(cap, int) or cap < 1:
-        raise ConfigError(f"rank.digest.max_per_issue 必须是不小于 1 的整数，当前为 {cap!r}")
     scorer = digest_scorer_from_config(config)
     context = digest_context(issues)
     issue_of = {member: issue for issue in issues for member in issue.members}
@@ -286,12 +379,20 @@ def rank_digest(suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str
         issue = issue_of.get(suggestion.id)
         scored.append((suggestion, scorer.score(suggestion, words, issue, context), issue.id if issue else None))
     scored.sort(key=lambda item: (-item[1].value, item[0].id))
+    return take_per_issue(scored, config["rank"]["digest"]["max_per_issue"])
+
+
+def take_per_issue(ranked: Iterable[tuple[Suggestion, Score, str | None]],
+                   cap: int) -> list[tuple[Suggestion, Score, str | None]]:
+    """Digest candidates already best first, keeping at most ``cap`` from any one issue."""
+    if not isinstance(cap, int) or cap < 1:
+        raise ConfigError(f"rank.digest.max_per_issue 必须是不小于 1 的整数，当前为 {cap!r}")
     taken: dict[str, int] = {}
-    ranked = []
-    for suggestion, score, issue_id in scored:
+    kept = []
+    for suggestion, score, issue_id in ranked:
         if issue_id is not None:
             if taken.get(issue_id, 0) >= cap:
                 continue
             taken[issue_id] = taken.get(issue_id, 0) + 1
-        ranked.append((suggestion, score, issue_id))
-    return ranked
+        kept.append((suggestion, score, issue_id))
+    return kept

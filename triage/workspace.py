@@ -21,6 +21,7 @@ import numpy as np
 from . import label, rank
 from .dedup import link_duplicates, linker_from_config
 from .embed import CachedEmbedder, Embedder, embedder_from_config, passage_text
+from .issue_book import IssueBook, Ranking
 from .issue_ids import carry_over_ids, format_id, id_number
 from .issues import IssueFinder, Profile, TextViews
 from .names import name_extractor_from_config
@@ -87,9 +88,10 @@ class Workspace:
         self._members: dict[str, list[int]] = {}
         self._next_issue = 1
         self._cache: dict[str, Any] = {}
-        # Issues changed since their descriptions were last computed. Answers to the intake system describe these
-        # one at a time; a full refresh (every issue, then rankings) waits until someone reads the rankings.
+        # Issues changed since they were last described: the next read describes just these again (the book keeps
+        # the rest), and drops whatever ``_cache`` derived from the issues.
         self._touched: set[str] = set()
+        self._book = IssueBook(self.config, self._lock)
         # Stored suggestions whose issue a merge changed since the caller last took them: id -> [from, to].
         self._moved: dict[str, tuple[str, str]] = {}
         # The name and word views: vocabularies learnt from the stored texts, rows per position, and per issue the
@@ -317,7 +319,7 @@ class Workspace:
             suggestion = self.suggestions[position]
             issue_id = self._issue_of[position]
             ids, sims = self._neighbours(self._index.vectors[position], exclude=position)
-            issue = self._answer_issue(issue_id) if issue_id else None
+            issue = self._issues().get(issue_id) if issue_id else None
             members = self._members.get(issue_id, [])
             opened = bool(members) and members[0] == position
             return self._outcome(suggestion, self.tokens[position], issue, opened, ids, sims)
@@ -336,23 +338,20 @@ class Workspace:
             else:
                 names, words = self._views.transform([suggestion.title], [suggestion.body], [tokens])
                 issue_id = self._match(Profile.of_item(vector, words[0], names[0]), ids=ids)
-            issue = self._answer_issue(issue_id) if issue_id else None
+            issue = self._issues().get(issue_id) if issue_id else None
             opened = issue is None
             if issue is None:
                 # A suggestion that would open an issue is scored as the one member of a new issue.
                 issue = label.describe_issues({"": [0]}, [probe], [tokens], vector[None, :], self.config,
-                                              self._cache.get("assigner"))[0]
+                                              self._book.assigner())[0]
             return self._outcome(probe, tokens, issue, opened, ids, sims)
 
     def _outcome(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None, opened: bool,
                  ids: np.ndarray, sims: np.ndarray) -> Outcome:
         shown = self._neighbours_shown
         nearest = [(self.suggestions[j].id, float(s)) for j, s in zip(ids[:shown], sims[:shown])]
-        context = self._cache.get("context") or self._context()
-        digest = self._digest_scorer.score(suggestion, tokens, issue, context) if issue else None
-        # The issue's key-topic score as of the last ranking (rankings are recomputed when they are read).
-        key_scores = self._cache.get("key_scores") or self._key_scores()
-        issue_score = key_scores.get(issue.id) if issue is not None and issue.id else None
+        digest = self._digest_scorer.score(suggestion, tokens, issue, self._context()) if issue else None
+        issue_score = self._book.key_score(issue.id) if issue is not None and issue.id else None
         return Outcome(
             id=suggestion.id, duplicate_of=suggestion.duplicate_of,
             issue_id=issue.id if issue is not None and issue.id else None, opened_issue=opened,
@@ -425,58 +424,47 @@ class Workspace:
 
     # -- rankings --------------------------------------------------------------------------------------------
     def _issues(self) -> dict[str, Issue]:
-        """Every issue described afresh when any changed; rankings derived from them are dropped then too."""
+        """Every issue as described now: all described afresh after a load or re-cluster, otherwise only those
+        changed since the last read. Whatever ``_cache`` derived from the issues is dropped when any changed."""
         if "issues" not in self._cache or self._touched:
+            vectors = self._index.vectors if self._index else np.zeros((0, 1))
+            self._book.refresh(self.suggestions, self.tokens, vectors, self._members, self._issue_of,
+                               None if "issues" not in self._cache else self._touched)
             self._cache.clear()
             self._touched.clear()
-            self._cache["issues"] = {issue.id: issue for issue in self._describe(self._members)}
+            self._cache["issues"] = self._book.issues()
         return self._cache["issues"]
-
-    def _describe(self, groups: Mapping[str, list[int]]) -> list[Issue]:
-        """Issues described; the corpus-wide topic assigner is fitted once per full refresh, not per issue."""
-        if "assigner" not in self._cache:
-            self._cache["assigner"] = label.fit_topic_assigner(self.suggestions, self.tokens, self.config)
-        vectors = self._index.vectors if self._index else np.zeros((0, 1))
-        return label.describe_issues(groups, self.suggestions, self.tokens, vectors, self.config,
-                                     self._cache["assigner"])
-
-    def _answer_issue(self, issue_id: str) -> Issue | None:
-        """An issue for an answer to the intake system: just this one described again if it changed."""
-        if "issues" not in self._cache:
-            return self._issues().get(issue_id)
-        if issue_id in self._touched:
-            return self._describe({issue_id: self._members[issue_id]})[0]
-        return self._cache["issues"].get(issue_id)
 
     def _context(self) -> rank.DigestContext:
         if "context" not in self._cache:
             self._cache["context"] = rank.digest_context(list(self._issues().values()))
         return self._cache["context"]
 
-    def _key_scores(self) -> dict[str, Score]:
-        if "key_scores" not in self._cache or self._touched:
-            self._cache["key_scores"] = {issue.id: score for issue, score in self.key_topics()}
-        return self._cache["key_scores"]
-
     def issues(self) -> list[Issue]:
         with self._lock:
             return list(self._issues().values())
 
-    def key_topics(self) -> list[tuple[Issue, Score]]:
-        """Issues ranked as key-topic candidates, best first."""
+    def key_topics(self) -> Ranking:
+        """Issues ranked as key-topic candidates, best first (a sequence whose scores are built when read)."""
         with self._lock:
-            issues = self._issues()
+            self._issues()
             if "key_topics" not in self._cache:
-                self._cache["key_topics"] = rank.rank_key_topics(
-                    list(issues.values()), self.suggestions, self.tokens, self.config)
+                self._cache["key_topics"] = self._book.key_topics()
             return self._cache["key_topics"]
+
+    def key_topic(self, issue_id: str) -> tuple[int, Score]:
+        """An issue's place in the key-topic ranking (from 1) and its score."""
+        with self._lock:
+            ranking = self.key_topics()
+            place = ranking.place(issue_id)
+            return place, ranking[place - 1][1]
 
     def digest(self) -> list[tuple[Suggestion, Score, str | None]]:
         """Originals ranked as digest candidates, capped per issue, best first."""
         with self._lock:
-            issues = self._issues()
+            self._issues()
             if "digest" not in self._cache:
-                self._cache["digest"] = rank.rank_digest(self.suggestions, self.tokens, list(issues.values()), self.config)
+                self._cache["digest"] = self._book.digest()
             return self._cache["digest"]
 
     # -- lookups ---------------------------------------------------------------------------------------------

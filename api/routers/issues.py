@@ -65,8 +65,7 @@ def list_issues(caller: Caller = REVIEWER, chosen: Filters = Depends(filters),
 def get_issue(caller: Caller = REVIEWER, issue_id: str = Path(max_length=100, pattern=NO_NUL, description="问题编号，如 I00012"),
               service: Service = Depends(get_service)):
     issue = service.issue(issue_id)
-    ranked = {i.id: (rank, score) for rank, (i, score) in enumerate(service.workspace.key_topics(), start=1)}
-    rank, score = ranked[issue.id]
+    rank, score = service.workspace.key_topic(issue.id)
     with service.store.session() as session:
         reviews = session.scalars(select(ReviewRow).where(ReviewRow.target_type == "issue",
                                                           ReviewRow.target_id == issue.id)

@@ -1,0 +1,284 @@
+"""Issues described and ranked one change at a time, so the service answers quickly however large its store grows.
+
+A batch describes every issue once (``label.describe_issues``); the service then changes one or two issues per
+suggestion it stores. Describing and ranking everything again after each change made one submission cost about a
+second at 4,326 stored suggestions, and every read after it as much again. Here:
+
+- what an issue's own members decide (label, member order, counts) is described again only for the issues that
+  changed;
+- what depends on the whole corpus (keywords: class TF-IDF over all issues; the broad topic: term rarity over all
+  originals) is kept as running counts and worked out for an issue when it is read, against the counts as they are
+  then, so an answer read after any change equals a fresh computation over the same issues;
+- lexicon matches are read once per suggestion, an issue's ranking figures once per change of that issue, and a
+  suggestion's digest score once per change of its issue or of the corpus context it is scored against.
+"""
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import overload
+
+import numpy as np
+
+from . import label, rank
+from .records import Issue, Score, Suggestion
+
+
+class LiveIssue(Issue):
+    """An issue of an ``IssueBook``: ``keywords`` and ``topic`` are worked out when read after a change."""
+
+    def __init__(self, figures: Issue, book: "IssueBook", originals: list[int], described: list[int],
+                 words: Counter[str]):
+        fields = dict(vars(figures))
+        self._keywords, self._topic = fields.pop("keywords"), fields.pop("topic")
+        self.__dict__.update(fields)
+        self._book = book
+        self._originals = originals  # positions of its original members
+        self._described = described  # the members it is described by (see label.described_members)
+        self._words = words  # their word counts: this issue's class in the class TF-IDF
+        self._at = -1  # the book version its keywords and topic were worked out at
+
+    @property
+    def keywords(self) -> list[str]:
+        self._book.complete(self)
+        return self._keywords
+
+    @keywords.setter
+    def keywords(self, value: list[str]) -> None:
+        self._keywords = value
+
+    @property
+    def topic(self) -> str:
+        self._book.complete(self)
+        return self._topic
+
+    @topic.setter
+    def topic(self, value: str) -> None:
+        self._topic = value
+
+
+class Ranking(Sequence[tuple[Issue, Score]]):
+    """Issues best first, ordered by their score values; each one's ``Score`` with its breakdown is built when read,
+    so a page of a ranking of many thousands costs a page."""
+
+    def __init__(self, issues: Sequence[Issue], measures: Sequence[rank.IssueMeasures], ranker: rank.KeyTopicRanker):
+        self._issues, self._measures, self._ranker = issues, measures, ranker
+        self._scores: list[Score | None] = [None] * len(issues)
+        self._places: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._issues)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Issue, Score]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[Issue, Score]]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        score = self._scores[index]
+        if score is None:
+            score = self._scores[index] = self._ranker.score(self._measures[index])
+        return self._issues[index], score
+
+    def place(self, issue_id: str) -> int | None:
+        """The issue's rank, counting from 1, or ``None``."""
+        if self._places is None:
+            self._places = {issue.id: place for place, issue in enumerate(self._issues, start=1)}
+        return self._places.get(issue_id)
+
+
+class IssueBook:
+    """The described issues of a workspace with the running counts behind their keywords, topics and rankings.
+
+    Positions are the workspace's (append-only between loads). ``refresh`` must be called, under the workspace's
+    lock, before anything is read after a change.
+    """
+
+    def __init__(self, config: dict, lock: threading.RLock):
+        self.config = config
+        self._lock = lock
+        self._keywords_per_issue = config["label"]["keywords_per_issue"]
+        self._assigner = label.topic_assigner_from_config(config)
+        self._priorities = rank.priority_matcher_from_config(config)
+        self._digest_scorer = rank.digest_scorer_from_config(config)
+        self.version = 0
+        self._issues: dict[str, LiveIssue] = {}
+        self._ordered: dict[str, LiveIssue] = {}
+        self._suggestions: Sequence[Suggestion] = []
+        self._tokens: Sequence[Sequence[str]] = []
+        self._issue_of: Sequence[str | None] = []
+        self._members: Mapping[str, Sequence[int]] = {}
+        # Class TF-IDF: every word's count over all issues' described members, and the total.
+        self._frequency: Counter[str] = Counter()
+        self._words = 0
+        # Topic terms: in how many originals each occurs, over the positions seen so far.
+        self._term_df: Counter[str] = Counter()
+        self._originals: list[int] = []
+        self._assigner_at = -1
+        # Key topics: a row per issue in id order (so equal scores stay in id order), measured again when stale.
+        self._ids: list[str] = []
+        self._figures = np.zeros((0, 7))
+        self._dates: list[np.ndarray] = []
+        self._measures: list[rank.IssueMeasures | None] = []
+        self._stale_rows: set[str] = set()
+        self._fitted: tuple[int, rank.KeyTopicRanker, rank.MeasureTable] | None = None
+        # Digest: per position its score, the context it was scored in and its place in suggestion-id order.
+        self._digest_scores: list[Score | None] = []
+        self._digest_values = np.zeros(0)
+        self._digest_context: rank.DigestContext | None = None
+        self._stale_scores: set[int] = set()
+        self._sorted_ids: list[str] = []
+        self._id_places = np.zeros(0, dtype=np.int64)
+
+    # -- keeping up ------------------------------------------------------------------------------------------
+    def refresh(self, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]], vectors: np.ndarray,
+                members: Mapping[str, Sequence[int]], issue_of: Sequence[str | None],
+                changed: set[str] | None) -> None:
+        """Describe the ``changed`` issues again (every issue when ``None``); issues no longer in ``members`` go."""
+        self._suggestions, self._tokens, self._issue_of, self._members = suggestions, tokens, issue_of, members
+        self._take_new()
+        if changed is None:
+            self._issues, self._frequency, self._words = {}, Counter(), 0
+            self._ids = sorted(members)
+            self._figures = np.zeros((len(self._ids), 7))
+            self._dates, self._measures = [np.zeros(0, np.int64)] * len(self._ids), [None] * len(self._ids)
+            changed = set(members)
+        else:
+            changed = set(changed) | (self._issues.keys() - members.keys())
+        for issue_id in sorted(changed):
+            old = self._issues.pop(issue_id, None)
+            if old is not None:
+                self._frequency.subtract(old._words)
+                self._words -= old._words.total()
+                self._stale_scores.update(old._originals)
+            place = bisect.bisect_left(self._ids, issue_id)
+            listed = place < len(self._ids) and self._ids[place] == issue_id
+            if issue_id in members:
+                self._issues[issue_id] = issue = self._describe(issue_id, members[issue_id], vectors)
+                self._stale_scores.update(issue._originals)
+                self._stale_rows.add(issue_id)
+                if not listed:
+                    self._ids.insert(place, issue_id)
+                    self._figures = np.insert(self._figures, place, 0.0, axis=0)
+                    self._dates.insert(place, np.zeros(0, np.int64))
+                    self._measures.insert(place, None)
+            elif listed:
+                del self._ids[place], self._dates[place], self._measures[place]
+                self._figures = np.delete(self._figures, place, axis=0)
+                self._stale_rows.discard(issue_id)
+        self._ordered = {issue_id: self._issues[issue_id] for issue_id in members}
+        self.version += 1
+
+    def _describe(self, issue_id: str, indices: Sequence[int], vectors: np.ndarray) -> LiveIssue:
+        described = label.described_members(indices, self._suggestions)
+        words = Counter(w for i in described for w in self._tokens[i])
+        self._frequency.update(words)
+        self._words += words.total()
+        originals = [i for i in indices if not self._suggestions[i].duplicate_of]
+        return LiveIssue(label.describe_issue(issue_id, indices, self._suggestions, vectors), self, originals,
+                         described, words)
+
+    def _take_new(self) -> None:
+        """Count the topic terms of suggestions stored since the last call and give them a place in id order."""
+        start, end = len(self._digest_scores), len(self._suggestions)
+        if start == end:
+            return
+        for position in range(start, end):
+            if not self._suggestions[position].duplicate_of:
+                self._term_df.update(self._assigner.terms(self._tokens[position]))
+                self._originals.append(position)
+        self._digest_scores.extend([None] * (end - start))
+        self._digest_values = np.concatenate([self._digest_values, np.zeros(end - start)])
+        self._stale_scores.update(range(start, end))
+        if end - start > 16:  # a load: sort every id once
+            self._sorted_ids = sorted(s.id for s in self._suggestions)
+            self._id_places = np.array([bisect.bisect_left(self._sorted_ids, s.id) for s in self._suggestions],
+                                       dtype=np.int64)
+            return
+        for position in range(start, end):
+            place = bisect.bisect_left(self._sorted_ids, self._suggestions[position].id)
+            self._sorted_ids.insert(place, self._suggestions[position].id)
+            self._id_places[self._id_places >= place] += 1
+            self._id_places = np.append(self._id_places, place)
+
+    def assigner(self) -> label.TopicAssigner:
+        """The topic assigner as ``label.fit_topic_assigner`` would fit it on the originals stored now."""
+        if self._assigner_at != len(self._originals):
+            self._assigner.set_counts(self._term_df, len(self._originals))
+            self._assigner_at = len(self._originals)
+        return self._assigner
+
+    def complete(self, issue: LiveIssue) -> None:
+        """Work out an issue's keywords and topic against the counts as they are now (once per version)."""
+        with self._lock:
+            if issue._at == self.version:
+                return
+            average = self._words / max(1, len(self._issues))
+            issue._keywords = label.heaviest(
+                {w: tf * label.class_idf(average, self._frequency[w]) for w, tf in issue._words.items()},
+                self._keywords_per_issue)
+            issue._topic = self.assigner().assign((self._tokens[i] for i in issue._described), issue.sectors)
+            issue._at = self.version
+
+    # -- answers ---------------------------------------------------------------------------------------------
+    def issues(self) -> dict[str, Issue]:
+        """Issue id -> issue, in the workspace's order of issues."""
+        return dict(self._ordered)
+
+    def _ranker(self) -> tuple[rank.KeyTopicRanker, rank.MeasureTable]:
+        """The key-topic ranker fitted on the issues as they are now, and their figures in issue-id order."""
+        if self._fitted is None or self._fitted[0] != self.version:
+            for issue_id in self._stale_rows:
+                issue = self._issues[issue_id]
+                measures = rank.measure_issue(issue, [self._suggestions[p] for p in issue._originals],
+                                              [self._tokens[p] for p in issue._originals], self._priorities)
+                row = bisect.bisect_left(self._ids, issue_id)
+                (self._figures[row], self._dates[row]), self._measures[row] = rank.MeasureTable.row(measures), measures
+            self._stale_rows.clear()
+            table = rank.MeasureTable.of(self._figures, self._dates)
+            self._fitted = (self.version, rank.key_topic_ranker_from_config(self.config).fit_table(table), table)
+        return self._fitted[1], self._fitted[2]
+
+    def key_score(self, issue_id: str) -> Score | None:
+        place = bisect.bisect_left(self._ids, issue_id)
+        if place == len(self._ids) or self._ids[place] != issue_id:
+            return None
+        ranker, _ = self._ranker()
+        return ranker.score(self._measures[place])
+
+    def key_topics(self) -> Ranking:
+        """``rank.rank_key_topics`` over the book's issues, scored with arrays."""
+        ranker, table = self._ranker()
+        order = np.argsort(-ranker.values(table), kind="stable")  # rows are in id order: ties stay in id order
+        return Ranking([self._issues[self._ids[row]] for row in order], [self._measures[row] for row in order],
+                       ranker)
+
+    def digest(self) -> list[tuple[Suggestion, Score, str | None]]:
+        """``rank.rank_digest`` over the book's issues; a suggestion is scored again only when its issue or the
+        corpus context changed, and the candidates are put in order with arrays."""
+        context = rank.digest_context(list(self._issues.values()))
+        if context != self._digest_context:
+            self._digest_context = context
+            self._stale_scores.update(self._originals)
+        for position in self._stale_scores:
+            suggestion = self._suggestions[position]
+            if suggestion.duplicate_of:
+                continue
+            issue = self._issues.get(self._issue_of[position])
+            score = self._digest_scorer.score(suggestion, self._tokens[position], issue, context)
+            self._digest_scores[position], self._digest_values[position] = score, score.value
+        self._stale_scores.clear()
+        originals = np.array(self._originals, dtype=np.int64)
+        order = originals[np.lexsort((self._id_places[originals], -self._digest_values[originals]))]
+        return rank.take_per_issue(
+            ((self._suggestions[p], self._digest_scores[p], self._issue_of[p]) for p in order.tolist()),
+            self.config["rank"]["digest"]["max_per_issue"])
