@@ -7,7 +7,9 @@ import pytest
 
 from triage.privacy import MASKS, find_pii, mask_pii
 from triage.records import Issue, Score, Suggestion
-from triage.reports import write_digest_md, write_issues_csv, write_key_topics_md
+from triage.reports import write_digest_md, write_issues_csv
+from triage.theme_reports import theme_entries, write_key_topics_md
+from triage.themes import Theme
 
 
 @pytest.mark.parametrize("text, kind, secret", [
@@ -53,7 +55,9 @@ def test_reports_never_show_personal_data(tmp_path):
     issue = Issue(id="i1", members=["s1"], label=suggestion.title, keywords=[phone, "电梯"], size=1, submitters=1)
     score = Score(value=1.0, breakdown={"breadth": 1.0}, factors={"breadth": 1.0})
     write_issues_csv(tmp_path / "issues.csv", [(issue, score)])
-    write_key_topics_md(tmp_path / "key_topics.md", [(issue, score)], [suggestion], top_n=5)
+    theme = Theme(id="T-x", label="加装电梯", source="lexicon", issues=["i1"], members=["s1"], size=1, submitters=1)
+    write_key_topics_md(tmp_path / "key_topics.md", theme_entries([theme], [(theme, score)], [(issue, score)],
+                                                                 [suggestion]), top_n=5, issues_shown=5)
     write_digest_md(tmp_path / "digest.md", [(suggestion, score, "i1")], {"i1": issue}, [suggestion])
     for name in ("issues.csv", "key_topics.md", "digest.md"):
         text = (tmp_path / name).read_text(encoding="utf-8-sig")

@@ -12,7 +12,7 @@ from triage.config import ConfigError, load_config
 from triage.label import describe_issues
 from triage.rank import digest_context, measure_issues, rank_digest, rank_key_topics, score_digest
 from triage.records import Suggestion
-from triage.reports import write_digest_md, write_issues_csv, write_issues_json, write_key_topics_md
+from triage.reports import write_digest_md, write_issues_csv, write_issues_json
 from triage.segment import segmenter_from_config
 
 
@@ -207,7 +207,6 @@ def test_reports_show_candidates_with_their_reasons(tmp_path, config, segmenter)
     by_id = {s.id: s for s in corpus.suggestions}
     write_issues_csv(tmp_path / "issues.csv", ranked)
     write_issues_json(tmp_path / "issues.json", ranked, by_id)
-    write_key_topics_md(tmp_path / "key_topics.md", ranked, corpus.suggestions, top_n=2)
     write_digest_md(tmp_path / "digest.md", corpus.digest(), {i.id: i for i in corpus.issues}, corpus.suggestions)
 
     rows = (tmp_path / "issues.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -217,10 +216,6 @@ def test_reports_show_candidates_with_their_reasons(tmp_path, config, segmenter)
     assert charging["size"] == 2 and charging["duplicates"] == ["dup"] and "dup" in charging["members"]
     assert charging["score"] == pytest.approx(sum(charging["breakdown"].values()), abs=1e-5)
 
-    key_topics = (tmp_path / "key_topics.md").read_text(encoding="utf-8")
-    assert key_topics.count("\n## ") == 2
-    assert "五一路口信号灯配时不合理" in key_topics and "提出主体 4 个" in key_topics
-    assert "| 广度（提出主体数） |" in key_topics
     digest = (tmp_path / "digest.md").read_text(encoding="utf-8")
     assert "东城区物业管理协会" in digest and "被转发 1 次" in digest
     assert "| 具体性（地点、数据、时间） |" in digest

@@ -47,3 +47,46 @@ def evaluate(assignments: Mapping[str, str | None], gold: Sequence[Mapping[str, 
         })
     mean = sum(r["f1"] for r in results) / len(results) if results else 0.0
     return {"mean_f1": round(mean, 4), "issues": results, "n_predicted_issues": len(sizes)}
+
+
+def load_gold_themes(path: str | Path, gold_issue_ids: Sequence[str]) -> dict[str, str]:
+    """Gold issue id -> gold theme id from ``{"themes": [{"id", "issues": [...]}]}``; every gold issue needs one."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        theme_of = {str(issue): str(theme["id"]) for theme in data["themes"] for issue in theme["issues"]}
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
+        raise GoldError(f"{path}: 不是有效的主题金标准文件（需要 themes[].id 与 themes[].issues）：{error}") from None
+    missing = [i for i in gold_issue_ids if i not in theme_of]
+    unknown = sorted(set(theme_of) - set(gold_issue_ids))
+    if missing or unknown:
+        raise GoldError(f"{path}: 主题与金标准问题对不上：没有主题的问题 {missing}，金标准中没有的问题 {unknown}")
+    return theme_of
+
+
+def evaluate_themes(theme_of_suggestion: Mapping[str, str | None], gold: Sequence[Mapping[str, Any]],
+                    gold_theme_of: Mapping[str, str]) -> dict[str, Any]:
+    """Pairwise precision, recall and F1 over pairs of gold issues: same theme in the gold file vs in the run.
+
+    A gold issue's theme in the run is the most common theme of its members (ties by theme id); an issue none of
+    whose members the run has gets no theme and pairs with nothing.
+    """
+    predicted: dict[str, str | None] = {}
+    for issue in gold:
+        counts = Counter(theme_of_suggestion[m] for m in issue["members"] if theme_of_suggestion.get(m) is not None)
+        predicted[issue["id"]] = min(counts, key=lambda t: (-counts[t], t)) if counts else None
+    ids = [issue["id"] for issue in gold]
+    true_positive = false_positive = false_negative = 0
+    for k, a in enumerate(ids):
+        for b in ids[k + 1:]:
+            same_gold = gold_theme_of[a] == gold_theme_of[b]
+            same_run = predicted[a] is not None and predicted[a] == predicted[b]
+            true_positive += same_gold and same_run
+            false_positive += same_run and not same_gold
+            false_negative += same_gold and not same_run
+    precision = true_positive / (true_positive + false_positive) if true_positive + false_positive else 0.0
+    recall = true_positive / (true_positive + false_negative) if true_positive + false_negative else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "pairs": {"true_positive": true_positive, "false_positive": false_positive,
+                      "false_negative": false_negative},
+            "issues": [{"id": i, "gold_theme": gold_theme_of[i], "theme": predicted[i]} for i in ids]}

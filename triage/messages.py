@@ -48,6 +48,8 @@ FACTOR_NAMES: dict[str, str] = {
     "recency": "时新度",
     "growth": "近期增长",
     "spread": "覆盖面（领域、区域或组织类型）",
+    "issues": "具体问题数",
+    "places": "涉及地点数（区域、小区、单位）",
     "priority": "契合市级重点",
     "specificity": "具体性（地点、数据、时间）",
     "actionability": "可操作性",

@@ -99,8 +99,11 @@ def analyse(
     with corpus.timings.step("issues"):
         workspace = Workspace(config, segmenter=corpus.segmenter, embedder_name=embedder)
         workspace.fit(corpus.suggestions, corpus.vectors, corpus.tokens)
+    with corpus.timings.step("themes"):
+        workspace.themes()
     with corpus.timings.step("rank"):
         workspace.key_topics()
+        workspace.theme_candidates()
         workspace.digest()
     return workspace, corpus
 
@@ -122,8 +125,12 @@ class RunResult:
             f"重复转发 {len(corpus.duplicates)}（不重复计数）",
             f"嵌入器 {corpus.embedder_key}：新嵌入 {corpus.newly_embedded} 条，其余来自缓存",
             f"共同问题 {len(shared)} 个（两个及以上提交者），问题总数 {len(workspace.issues())}",
-            f"重点议题候选前 {top} 名：",
+            f"主题 {len(workspace.themes())} 个，其中重点议题候选 {len(workspace.theme_candidates())} 个；前 {top} 名：",
         ]
+        for number, (theme, score) in enumerate(workspace.theme_candidates()[:top], start=1):
+            lines.append(f"  {number}. [{theme.id}] {theme.label}（{theme.submitters} 个提交者，{len(theme.issues)} 个问题，"
+                         f"{len(theme.places)} 处地点，得分 {score.value:.3f}）")
+        lines.append(f"共同问题前 {top} 名：")
         for number, (issue, score) in enumerate(workspace.key_topics()[:top], start=1):
             lines.append(f"  {number}. [{issue.id}] {issue.label}（{issue.submitters} 个提交者，{issue.size} 条，"
                          f"得分 {score.value:.3f}）")
@@ -143,32 +150,38 @@ def run(
     embedder: str | None = None,
 ) -> RunResult:
     """The main job: analyse the files, then write every output into ``out``."""
-    from . import export, rank, reports
+    from . import export, reports, theme_rank, theme_reports
 
     workspace, corpus = analyse(paths, config, mapping, preset, embedder)
     out.mkdir(parents=True, exist_ok=True)
     with corpus.timings.step("export"):
         key_topics, digest = workspace.key_topics(), workspace.digest()
-        names = ["issues.csv", "issues.json", "key_topics.md", "digest.md", "suggestions.jsonl", "rejected.csv",
-                 "vectors.npy", "summary.json"]
+        names = ["issues.csv", "issues.json", "themes.json", "themes.csv", "key_topics.md", "digest.md",
+                 "suggestions.jsonl", "rejected.csv", "vectors.npy", "summary.json"]
         files = [out / name for name in names]
         reports.write_issues_csv(files[0], key_topics)
         reports.write_issues_json(files[1], key_topics, {s.id: s for s in corpus.suggestions})
-        shown = config["rank"]["key_topic"]["top_n"]
-        priorities = rank.measure_issues([issue for issue, _ in key_topics[:shown]], corpus.suggestions,
-                                         corpus.tokens, config)
-        reports.write_key_topics_md(files[2], key_topics, corpus.suggestions, shown,
-                                    {issue_id: m.priorities for issue_id, m in priorities.items()})
-        reports.write_digest_md(files[3], digest, {i.id: i for i in workspace.issues()}, corpus.suggestions,
+        section = config["rank"]["theme"]
+        candidates = workspace.theme_candidates()
+        measures = theme_rank.measure_themes([theme for theme, _ in candidates[:section["top_n"]]],
+                                             corpus.suggestions, corpus.tokens, config)
+        entries = theme_reports.theme_entries(workspace.themes(), candidates, key_topics, corpus.suggestions,
+                                              {theme_id: m.priorities for theme_id, m in measures.items()})
+        theme_reports.write_themes_json(files[2], entries)
+        theme_reports.write_themes_csv(files[3], entries, section["issues_shown"])
+        theme_reports.write_key_topics_md(files[4], entries, section["top_n"], section["issues_shown"])
+        reports.write_digest_md(files[5], digest, {i.id: i for i in workspace.issues()}, corpus.suggestions,
                                 config["rank"]["digest"]["top_n"])
-        assignments = workspace.assignments()
-        export.write_suggestions(files[4], corpus.suggestions, corpus.keywords,
-                                 [{"issue_id": assignments[s.id]} for s in corpus.suggestions])
-        export.write_rejections(files[5], corpus.rejected)
-        np.save(files[6], corpus.vectors)
-        export.write_json(files[7], {
+        assignments, themes_of = workspace.assignments(), workspace.theme_assignments()
+        export.write_suggestions(files[6], corpus.suggestions, corpus.keywords,
+                                 [{"issue_id": assignments[s.id], "theme_id": themes_of[s.id]}
+                                  for s in corpus.suggestions])
+        export.write_rejections(files[7], corpus.rejected)
+        np.save(files[8], corpus.vectors)
+        export.write_json(files[9], {
             "rows": corpus.rows, "accepted": len(corpus.suggestions), "rejected": len(corpus.rejected),
             "duplicates": len(corpus.duplicates), "issues": len(workspace.issues()),
+            "themes": len(workspace.themes()), "theme_candidates": len(candidates),
             "embedder": corpus.embedder_key, "embedder_name": embedder or config["embed"]["name"],
             "timings": corpus.timings.steps,
         })

@@ -68,20 +68,36 @@ def measure_issue(issue: Issue, originals: Sequence[Suggestion], original_tokens
     distinct organisation types. Priority is the share of originals that name at least one stated priority.
     """
     spread = len(issue.sectors) + len(issue.districts) or len(issue.org_types)
-    matched: dict[str, int] = {}
-    hits = 0
-    for tokens in original_tokens:
-        groups = matcher.matches(tokens)
-        hits += bool(groups)
-        for name in groups:
-            matched[name] = matched.get(name, 0) + 1
+    share, names = priority_matches(original_tokens, matcher)
     return IssueMeasures(
         issue_id=issue.id, submitters=issue.submitters, size=issue.size, endorsements=issue.endorsements,
         spread=spread, last_at=issue.last_at,
         dates=[s.submitted_at for s in originals if s.submitted_at is not None],
-        priority_share=hits / len(original_tokens) if original_tokens else 0.0,
-        priorities=sorted(matched, key=lambda name: (-matched[name], name)),
+        priority_share=share, priorities=names,
     )
+
+
+def priority_matches(token_lists: Sequence[Sequence[str]], matcher: TermMatcher) -> tuple[float, list[str]]:
+    """The share of texts that name at least one stated priority, and the priorities named, most often first."""
+    matched: dict[str, int] = {}
+    hits = 0
+    for tokens in token_lists:
+        groups = matcher.matches(tokens)
+        hits += bool(groups)
+        for name in groups:
+            matched[name] = matched.get(name, 0) + 1
+    share = hits / len(token_lists) if token_lists else 0.0
+    return share, sorted(matched, key=lambda name: (-matched[name], name))
+
+
+def recent_growth(dates: Sequence[datetime], latest: datetime | None, window_days: float) -> int:
+    """How many more dates fall in the last ``window_days`` up to ``latest`` than in the window before (0 if fewer)."""
+    if latest is None:
+        return 0
+    window = timedelta(days=window_days)
+    recent = sum(latest - window < d <= latest for d in dates)
+    previous = sum(latest - 2 * window < d <= latest - window for d in dates)
+    return max(0, recent - previous)
 
 
 def measure_issues(issues: Sequence[Issue], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
@@ -164,12 +180,7 @@ class KeyTopicRanker:
 
     def growth(self, measures: IssueMeasures) -> int:
         """How many more originals arrived in the recent window than in the one before it (0 if fewer)."""
-        if self.latest_ is None:
-            return 0
-        window = timedelta(days=self.recent_days)
-        recent = sum(self.latest_ - window < d <= self.latest_ for d in measures.dates)
-        previous = sum(self.latest_ - 2 * window < d <= self.latest_ - window for d in measures.dates)
-        return max(0, recent - previous)
+        return recent_growth(measures.dates, self.latest_, self.recent_days)
 
     def fit(self, measures: Sequence[IssueMeasures]) -> "KeyTopicRanker":
         dates = [m.last_at for m in measures if m.last_at is not None]

@@ -1,4 +1,5 @@
-"""The ranked outputs reviewers read: issue tables (CSV, JSON) and the two candidate lists in Chinese markdown.
+"""The ranked outputs reviewers read: the common-issue tables (CSV, JSON) and the 直通车 candidates in Chinese
+markdown (the key-topic shortlist, on themes, is in ``theme_reports``).
 
 Everything quoted from a suggestion passes through ``mask_pii`` first: these files leave the review team (the
 digest goes to the city's leadership), and a submitter's phone number or ID has no place in them. Each score is
@@ -59,15 +60,15 @@ def day(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
-def _title(suggestion: Suggestion) -> str:
+def title_of(suggestion: Suggestion) -> str:
     return suggestion.original_title or suggestion.title
 
 
-def _body(suggestion: Suggestion) -> str:
+def body_of(suggestion: Suggestion) -> str:
     return suggestion.original_body or suggestion.body
 
 
-def _who(suggestion: Suggestion) -> str:
+def who_of(suggestion: Suggestion) -> str:
     return suggestion.org_name or suggestion.submitter
 
 
@@ -79,11 +80,7 @@ def _factor_order(ranked: Sequence[tuple[Any, Score]]) -> list[str]:
     return list(dict.fromkeys(name for _, score in ranked for name in score.breakdown))
 
 
-def _counts_text(counts: Mapping[str, int]) -> str:
-    return "、".join(f"{clean(name)} {count}" for name, count in counts.items())
-
-
-def _breakdown_table(score: Score) -> list[str]:
+def breakdown_table(score: Score) -> list[str]:
     lines = ["| 因素 | 因素值（0–1） | 得分 |", "| --- | ---: | ---: |"]
     for name, points in score.breakdown.items():
         lines.append(f"| {_factor_name(name)} | {score.factors.get(name, 0.0):.2f} | {points:.3f} |")
@@ -133,44 +130,6 @@ def examples(issue: Issue, suggestions_by_id: Mapping[str, Suggestion], n: int =
     return (list(first_of_each.values()) + [s for s in originals if s.id not in picked])[:n]
 
 
-def write_key_topics_md(path: Path, ranked: Sequence[tuple[Issue, Score]], suggestions: Sequence[Suggestion],
-                        top_n: int, priorities: Mapping[str, Sequence[str]] | None = None) -> None:
-    """The top ``top_n`` key-topic candidates in Chinese markdown, each with why it ranks there.
-
-    ``priorities`` (issue id -> names of the city priorities it matches, from ``rank.measure_issues``) is shown
-    when given.
-    """
-    by_id = {s.id: s for s in suggestions}
-    shown = ranked[:top_n]
-    lines = [
-        "# 年度重点协商议题候选",
-        "",
-        f"共 {len(ranked)} 个议题，以下为综合得分最高的 {len(shown)} 个。综合得分为各因素得分之和，"
-        "每项因素得分 = 权重 × 因素值（0–1）；转发的重复意见不计入任何数量。",
-    ]
-    for rank, (issue, score) in enumerate(shown, 1):
-        reposts = sum(1 for m in issue.members if m in by_id and by_id[m].duplicate_of)
-        lines += ["", f"## {rank}. {clean(issue.label)}", "",
-                  f"- 所属主题：{issue.topic or '其他'}",
-                  f"- 综合得分：{score.value:.3f}",
-                  f"- 提出主体 {issue.submitters} 个，意见 {issue.size} 条"
-                  + (f"（另有转发 {reposts} 条，不计入）" if reposts else "") + f"，附议 {issue.endorsements} 次"]
-        if issue.first_at:
-            lines.append(f"- 提交时间：{day(issue.first_at)} 至 {day(issue.last_at)}")
-        for caption, counts in (("领域", issue.sectors), ("区域", issue.districts), ("组织类型", issue.org_types)):
-            if counts:
-                lines.append(f"- {caption}：{_counts_text(counts)}")
-        if issue.keywords:
-            lines.append(f"- 关键词：{'、'.join(clean(w) for w in issue.keywords)}")
-        if priorities and priorities.get(issue.id):
-            lines.append(f"- 契合市级重点：{'、'.join(priorities[issue.id])}")
-        lines += ["", *_breakdown_table(score), "", "代表性意见：", ""]
-        for number, suggestion in enumerate(examples(issue, by_id), 1):
-            lines.append(f"{number}. 《{clean(_title(suggestion))}》——{clean(_who(suggestion))}："
-                         f"{excerpt(_body(suggestion), EXAMPLE_EXCERPT_CHARS)}")
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def write_digest_md(path: Path, ranked_digest: Sequence[tuple[Suggestion, Score, str | None]],
                     issues_by_id: Mapping[str, Issue], suggestions: Sequence[Suggestion],
                     top_n: int | None = None) -> None:
@@ -185,10 +144,10 @@ def write_digest_md(path: Path, ranked_digest: Sequence[tuple[Suggestion, Score,
         "每项因素得分 = 权重 × 因素值（0–1）；同一议题只列得分最高的几条，转发的重复意见不列入。",
     ]
     for rank, (suggestion, score, issue_id) in enumerate(shown, 1):
-        who = clean(_who(suggestion))
+        who = clean(who_of(suggestion))
         if suggestion.org_type:
             who += f"（{clean(suggestion.org_type)}）"
-        lines += ["", f"## {rank}. {clean(_title(suggestion))}", "",
+        lines += ["", f"## {rank}. {clean(title_of(suggestion))}", "",
                   f"- {'提交组织' if suggestion.org_name else '提交者'}：{who}",
                   f"- 综合得分：{score.value:.3f}"]
         where = "，".join(part for part in (suggestion.sector, suggestion.district) if part)
@@ -199,5 +158,5 @@ def write_digest_md(path: Path, ranked_digest: Sequence[tuple[Suggestion, Score,
         issue = issues_by_id.get(issue_id) if issue_id else None
         if issue is not None:
             lines.append(f"- 所属议题：{clean(issue.label)}（意见 {issue.size} 条，提出主体 {issue.submitters} 个）")
-        lines += ["", f"> {excerpt(_body(suggestion), DIGEST_EXCERPT_CHARS)}", "", *_breakdown_table(score)]
+        lines += ["", f"> {excerpt(body_of(suggestion), DIGEST_EXCERPT_CHARS)}", "", *breakdown_table(score)]
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -28,6 +28,8 @@ from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
 from .records import Issue, Score, Suggestion
 from .segment import Segmenter, segmenter_from_config
+from .theme_rank import rank_themes
+from .themes import Theme, find_themes
 
 Progress = Callable[[float, str], None]
 
@@ -458,6 +460,28 @@ class Workspace:
             ranking = self.key_topics()
             place = ranking.place(issue_id)
             return place, ranking[place - 1][1]
+
+    def themes(self) -> list[Theme]:
+        """Every issue under a theme (see triage/themes.py), largest first; recomputed when issues change."""
+        with self._lock:
+            issues = self._issues()
+            if "themes" not in self._cache:
+                self._cache["themes"] = find_themes(list(issues.values()), self.suggestions, self.tokens, self.config)
+            return self._cache["themes"]
+
+    def theme_candidates(self) -> list[tuple[Theme, Score]]:
+        """Themes ranked as key-topic candidates, best first; themes of a single submitter are left out."""
+        with self._lock:
+            found = self.themes()
+            if "theme_candidates" not in self._cache:
+                self._cache["theme_candidates"] = rank_themes(found, self.suggestions, self.tokens, self.config)[0]
+            return self._cache["theme_candidates"]
+
+    def theme_assignments(self) -> dict[str, str]:
+        """Suggestion id -> theme id (through its issue)."""
+        with self._lock:
+            theme_of_issue = {issue_id: theme.id for theme in self.themes() for issue_id in theme.issues}
+            return {s.id: theme_of_issue[self._issue_of[i]] for i, s in enumerate(self.suggestions)}
 
     def digest(self) -> list[tuple[Suggestion, Score, str | None]]:
         """Originals ranked as digest candidates, capped per issue, best first."""

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from ..evaluate import GoldError, evaluate, load_gold
+from ..evaluate import GoldError, evaluate, evaluate_themes, load_gold, load_gold_themes
 from ..pipeline import analyse
 from . import UserError
 from .common import INPUT_ERRORS, add_config_flags, column_mapping, config_from_args
@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "每个问题的 F1、预测规模和在重点议题排序中的名次（hot_rank）。")
     parser.add_argument("--data", required=True, nargs="+", metavar="FILE", help="输入文件")
     parser.add_argument("--gold", required=True, metavar="GOLD.json", help='金标准：{"issues": [{"id", "title", "members"}]}')
+    parser.add_argument("--themes", metavar="THEMES.json",
+                        help='主题金标准：{"themes": [{"id", "name", "issues": [金标准问题编号]}]}；给出时另报主题的'
+                             '成对准确率、召回率与 F1，并以 topic 词典（所属主题字段）为基线')
     parser.add_argument("--map", action="append", default=[], metavar="字段=列名", help="同 triage run")
     parser.add_argument("--preset", help="同 triage run")
     parser.add_argument("--embedder", metavar="NAME", help="嵌入器（默认 e5）")
@@ -31,11 +34,18 @@ def run_eval(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         gold = load_gold(args.gold)
+        gold_themes = load_gold_themes(args.themes, [g["id"] for g in gold]) if args.themes else None
         workspace, corpus = analyse(args.data, config, column_mapping(args), args.preset, args.embedder)
     except (GoldError, *INPUT_ERRORS) as error:
         raise UserError(str(error)) from None
     ranking = [issue.id for issue, _ in workspace.key_topics()]
     report = evaluate(workspace.assignments(), gold, ranking)
+    if gold_themes is not None:
+        topic_of = {issue.id: issue.topic for issue in workspace.issues()}
+        report["themes"] = evaluate_themes(workspace.theme_assignments(), gold, gold_themes)
+        report["themes"]["baseline_topic"] = evaluate_themes(
+            {s: topic_of[i] for s, i in workspace.assignments().items()}, gold, gold_themes)
+        report["themes"]["n_predicted_themes"] = len(workspace.themes())
     report["seconds"] = round(time.perf_counter() - started, 2)
     report["timings"] = {k: round(v, 3) for k, v in corpus.timings.steps.items()}
     if args.json:
@@ -48,4 +58,13 @@ def run_eval(args: argparse.Namespace) -> int:
     for item in report["issues"]:
         print(f"{item['id']:<6}{item['f1']:>7.3f}{item['predicted_size']:>8}{item['gold_size']:>7}"
               f"{item['hot_rank'] or '-':>8}  {item['title']}")
+    if gold_themes is not None:
+        themes, baseline = report["themes"], report["themes"]["baseline_topic"]
+        print(f"主题（成对，{len(gold)} 个金标准问题，预测主题 {themes['n_predicted_themes']} 个）："
+              f"准确率 {themes['precision']:.3f}，召回率 {themes['recall']:.3f}，F1 {themes['f1']:.3f}；"
+              f"基线 topic 词典：准确率 {baseline['precision']:.3f}，召回率 {baseline['recall']:.3f}，"
+              f"F1 {baseline['f1']:.3f}")
+        labels = {theme.id: theme.label for theme in workspace.themes()}
+        for item in themes["issues"]:
+            print(f"  {item['id']:<6}{item['gold_theme']:<6}{labels.get(item['theme'], '-')}")
     return 0

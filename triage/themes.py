@@ -1,0 +1,261 @@
+"""Themes: recurring problems one city policy or department could address, one level above concrete issues.
+
+A concrete issue is one problem at one place (诺亚山林小区门口设医院); a theme gathers the same problem wherever it
+happens (邻避设施选址: hospitals, mixing plants, substations next to homes), which is the level of an annual key
+consultation topic. Sentence embeddings are no help here: e5 sees the place and the names more than the problem, so
+raw e5 vectors cluster into themes no better than pairwise F1 0.28 on the dev themes, and with names masked no better
+either (0.21); the problem words of an issue alone reach 0.42, because two issues of one theme rarely share the
+words (餐饮 and 光污染 are both shops disturbing the homes above them).
+
+What the text says decides instead. ``models/themes.toml`` lists recurring problems with the words that name them,
+written from the remits of the city's departments. An issue takes the theme whose words its original members use
+most (a word in a title counts ``title_weight`` times one in the body's opening, since a title states the problem).
+An issue that names no listed problem is grouped by its own leading problem word (its highest-weighted jieba word
+once names of places and organisations are taken out), so the same unlisted problem raised at several places still
+forms one theme. Theme ids follow from the lexicon code or that word, so a re-cluster keeps them by construction.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .config import ConfigError, asset_path
+from .label import ClassTfidf
+from .names import NameExtractor, name_extractor_from_config
+from .records import Issue, Suggestion
+
+# Prefix of the ids of themes found by a leading problem word rather than the lexicon.
+WORD_THEME_PREFIX = "W-"
+
+
+@dataclass(frozen=True)
+class LexiconTheme:
+    """One listed recurring problem: stable code, Chinese name and the compiled patterns of its words."""
+
+    code: str
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+def load_theme_lexicon(path: str | Path) -> list[LexiconTheme]:
+    """The themes of a lexicon file of ``[[theme]]`` entries with ``code``, ``name`` and ``terms``."""
+    try:
+        entries = tomllib.loads(Path(path).read_text(encoding="utf-8"))["theme"]
+        themes = [LexiconTheme(str(e["code"]), str(e["name"]), tuple(re.compile(t) for t in e["terms"]))
+                  for e in entries]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, re.error) as error:
+        raise ConfigError(f"{path}: 主题词典无效（需要 [[theme]] 的 code、name、terms）：{error}") from None
+    codes = [t.code for t in themes]
+    if len(set(codes)) != len(codes):
+        raise ConfigError(f"{path}: 主题编号重复：{sorted(c for c, n in Counter(codes).items() if n > 1)}")
+    return themes
+
+
+@dataclass
+class Theme:
+    """A recurring problem across places: the issues that raise it and the figures a ranking reads.
+
+    ``issues`` are issue ids, the most widely raised first; every count covers originals only (reposts never count).
+    ``places`` are the distinct districts and named places (estates, schools, companies) its issues are about.
+    """
+
+    id: str
+    label: str
+    source: str  # "lexicon" or "words"
+    issues: list[str]
+    members: list[str]
+    keywords: list[str] = field(default_factory=list)
+    size: int = 0
+    submitters: int = 0
+    organisations: int = 0
+    endorsements: int = 0
+    places: list[str] = field(default_factory=list)
+    sectors: dict[str, int] = field(default_factory=dict)
+    districts: dict[str, int] = field(default_factory=dict)
+    org_types: dict[str, int] = field(default_factory=dict)
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "label": self.label, "source": self.source, "keywords": self.keywords,
+            "issues": self.issues, "size": self.size, "submitters": self.submitters,
+            "organisations": self.organisations, "endorsements": self.endorsements, "places": self.places,
+            "sectors": self.sectors, "districts": self.districts, "org_types": self.org_types,
+            "first_at": self.first_at.isoformat(sep=" ") if self.first_at else None,
+            "last_at": self.last_at.isoformat(sep=" ") if self.last_at else None,
+            "members": self.members,
+        }
+
+
+def name_stem(extractor: NameExtractor, name: str) -> str:
+    """A name without its kind: '诺亚山林小区' -> '诺亚山林' (the kind, 小区 or 医院, may be the problem)."""
+    match = extractor.suffix.search(name)
+    while match is not None and match.end() != len(name):
+        match = extractor.suffix.search(name, match.start() + 1)
+    return name[:match.start()] if match else name
+
+
+def problem_words(tokens: Sequence[str], names: Sequence[str], extractor: NameExtractor) -> list[str]:
+    """``tokens`` without the words of place and organisation names or administrative areas."""
+    stems = [stem for stem in (name_stem(extractor, n) for n in names) if len(stem) >= 2]
+    return [t for t in tokens
+            if not extractor.admin.search(t) and not any(t in stem for stem in stems)]
+
+
+class ThemeFinder:
+    """Puts each issue under a theme: a listed problem if its members name one, else its leading problem word.
+
+    ``fit`` learns how many issues use each problem word (``issue_df_``), so the leading word of an unlisted issue
+    is the one that sets it apart (TF-IDF over issues) rather than a word every issue uses. ``theme_of_`` maps issue
+    id -> theme id and ``labels_`` theme id -> label after ``fit``.
+    """
+
+    def __init__(self, lexicon: Sequence[LexiconTheme], extractor: NameExtractor, title_weight: float = 3.0,
+                 body_chars: int = 200, min_score: float = 2.0):
+        self.lexicon = lexicon
+        self.extractor = extractor
+        self.title_weight = title_weight
+        self.body_chars = body_chars
+        self.min_score = min_score
+        self.issue_df_: Counter[str] = Counter()
+        self.n_issues_ = 0
+        self.theme_of_: dict[str, str] = {}
+        self.labels_: dict[str, str] = {}
+
+    def lexicon_scores(self, suggestion: Suggestion) -> Counter[str]:
+        """Theme code -> evidence in one suggestion: each listed word once, ``title_weight`` if in the title."""
+        scores: Counter[str] = Counter()
+        body = suggestion.body[:self.body_chars]
+        for theme in self.lexicon:
+            for pattern in theme.patterns:
+                if pattern.search(suggestion.title):
+                    scores[theme.code] += self.title_weight
+                elif pattern.search(body):
+                    scores[theme.code] += 1.0
+        return scores
+
+    def issue_words(self, originals: Sequence[Suggestion], tokens: Sequence[Sequence[str]]) -> Counter[str]:
+        """The problem words of an issue's originals, counted."""
+        words: Counter[str] = Counter()
+        for suggestion, words_of in zip(originals, tokens):
+            names = self.extractor.names(suggestion.title) + self.extractor.names(suggestion.body[:self.body_chars])
+            words.update(problem_words(words_of, names, self.extractor))
+        return words
+
+    def fit(self, issues: Sequence[Issue], suggestions: Sequence[Suggestion],
+            tokens: Sequence[Sequence[str]]) -> "ThemeFinder":
+        position = {s.id: i for i, s in enumerate(suggestions)}
+        order = {theme.code: k for k, theme in enumerate(self.lexicon)}
+        names = {theme.code: theme.name for theme in self.lexicon}
+        unlisted: dict[str, Counter[str]] = {}
+        self.theme_of_, self.labels_ = {}, {}
+        for issue in issues:
+            kept = [position[m] for m in issue.members if m in position and not suggestions[position[m]].duplicate_of]
+            kept = kept or [position[m] for m in issue.members if m in position]
+            scores: Counter[str] = Counter()
+            for i in kept:
+                scores.update(self.lexicon_scores(suggestions[i]))
+            best = min(scores, key=lambda code: (-scores[code], order[code]), default=None)
+            if best is not None and scores[best] >= self.min_score:
+                self.theme_of_[issue.id] = best
+                self.labels_[best] = names[best]
+            else:
+                unlisted[issue.id] = self.issue_words([suggestions[i] for i in kept], [tokens[i] for i in kept])
+        self.issue_df_ = Counter(word for words in unlisted.values() for word in words)
+        self.n_issues_ = len(unlisted)
+        for issue_id, words in unlisted.items():
+            word = self.leading_word(words)
+            theme_id = word_theme_id(word) if word else word_theme_id(issue_id)
+            self.theme_of_[issue_id] = theme_id
+            self.labels_.setdefault(theme_id, word or "其他")
+        return self
+
+    def leading_word(self, words: Mapping[str, int]) -> str | None:
+        """The word with the highest TF-IDF among those another unlisted issue also uses; ``None`` if none is."""
+        shared = [w for w in words if self.issue_df_[w] >= 2]
+        weight = {w: (1 + math.log(words[w])) * math.log(self.n_issues_ / self.issue_df_[w]) for w in shared}
+        return min(shared, key=lambda w: (-weight[w], w), default=None)
+
+
+def word_theme_id(word: str) -> str:
+    """A stable id for the theme of one problem word (ASCII, so it sits in a URL as it is)."""
+    return WORD_THEME_PREFIX + hashlib.sha1(word.encode("utf-8")).hexdigest()[:8]
+
+
+def theme_finder_from_config(config: dict) -> ThemeFinder:
+    section = config["themes"]
+    lexicon = load_theme_lexicon(asset_path(config, section["lexicon"]))
+    return ThemeFinder(lexicon, name_extractor_from_config(config), section["title_weight"], section["body_chars"],
+                       section["min_score"])
+
+
+def _counts(values) -> dict[str, int]:
+    counts = Counter(v for v in values if v)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def describe_themes(finder: ThemeFinder, issues: Sequence[Issue], suggestions: Sequence[Suggestion],
+                    tokens: Sequence[Sequence[str]], keywords_per_theme: int = 8) -> list[Theme]:
+    """One ``Theme`` per theme the fitted ``finder`` found, largest first (by distinct submitters, then size).
+
+    Keywords are class-based TF-IDF over the themes' problem words, so they name the problem, not a place.
+    """
+    position = {s.id: i for i, s in enumerate(suggestions)}
+    by_theme: dict[str, list[Issue]] = {}
+    for issue in issues:
+        by_theme.setdefault(finder.theme_of_[issue.id], []).append(issue)
+    theme_ids = list(by_theme)
+    words = []
+    for theme_id in theme_ids:
+        kept = [position[m] for issue in by_theme[theme_id] for m in issue.members
+                if m in position and not suggestions[position[m]].duplicate_of]
+        words.append(list(finder.issue_words([suggestions[i] for i in kept], [tokens[i] for i in kept]).elements()))
+    keywords = ClassTfidf().fit(words).top_words(keywords_per_theme)
+    themes = []
+    for theme_id, top in zip(theme_ids, keywords):
+        group = sorted(by_theme[theme_id], key=lambda i: (-i.submitters, -i.size, i.id))
+        members = [m for issue in group for m in issue.members]
+        originals = [suggestions[position[m]] for m in members
+                     if m in position and not suggestions[position[m]].duplicate_of]
+        dates = [s.submitted_at for s in originals if s.submitted_at is not None]
+        places = list(dict.fromkeys(
+            [s.district for s in originals if s.district]
+            + [place for issue in group if (place := issue_place(finder.extractor, issue, suggestions, position))]))
+        themes.append(Theme(
+            id=theme_id, label=finder.labels_[theme_id],
+            source="words" if theme_id.startswith(WORD_THEME_PREFIX) else "lexicon",
+            issues=[issue.id for issue in group], members=members, keywords=top, size=len(originals),
+            submitters=len({s.submitter for s in originals}),
+            organisations=len({s.org_name for s in originals if s.org_name}),
+            endorsements=sum(s.endorsements for s in originals), places=places,
+            sectors=_counts(s.sector for s in originals), districts=_counts(s.district for s in originals),
+            org_types=_counts(s.org_type for s in originals),
+            first_at=min(dates, default=None), last_at=max(dates, default=None),
+        ))
+    return sorted(themes, key=lambda t: (-t.submitters, -t.size, t.id))
+
+
+def issue_place(extractor: NameExtractor, issue: Issue, suggestions: Sequence[Suggestion],
+                position: Mapping[str, int]) -> str | None:
+    """The place or organisation an issue is about: the name its members mention most (first member breaks ties)."""
+    names: Counter[str] = Counter()
+    for m in issue.members:
+        if m in position:
+            s = suggestions[position[m]]
+            names.update(list(dict.fromkeys(extractor.names(s.title) + extractor.names(s.body[:extractor.body_chars]))))
+    return names.most_common(1)[0][0] if names else None
+
+
+def find_themes(issues: Sequence[Issue], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
+                config: dict) -> list[Theme]:
+    """Every issue under a theme, described; the corpus is ``suggestions`` with their ``tokens``, by position."""
+    finder = theme_finder_from_config(config).fit(issues, suggestions, tokens)
+    return describe_themes(finder, issues, suggestions, tokens, config["themes"]["keywords_per_theme"])
