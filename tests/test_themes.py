@@ -163,3 +163,28 @@ def test_bad_theme_files_name_the_problem(tmp_path):
                        'terms = ["b"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="主题编号重复"):
         load_theme_lexicon(lexicon)
+
+
+def test_the_workbook_reads_back_with_its_four_sheets_masked(config, tmp_path, write_csv):
+    import openpyxl
+
+    from triage.pipeline import run
+
+    rows = [["id", "title", "body", "submitter"],
+            ["a1", "=HYPERLINK(\"http://x\")反对在丽发新城小区旁建搅拌站", "联系电话13812345678，搅拌站粉尘噪音。", "p1"],
+            ["a2", "丽发新城旁搅拌站扰民", "搅拌站噪音大。", "p2"],
+            ["b1", "金茂悦小区门口要建变电站", "高压线离住宅太近。", "p3"],
+            ["b2", "金茂悦变电站选址离家太近", "变电站辐射担忧。", "p4"]]
+    result = run([write_csv(rows)], tmp_path / "out", config, embedder="tfidf")
+    book = openpyxl.load_workbook(result.out / "triage.xlsx")
+    assert book.sheetnames == ["重点议题候选", "共同问题", "直通车候选", "意见明细"]
+    themes = list(book["重点议题候选"].values)
+    assert themes[0][:3] == ("排名", "主题编号", "主题") and themes[1][2] == "邻避设施选址"
+    details = list(book["意见明细"].values)
+    assert len(details) == 1 + 4
+    first = details[1]
+    assert first[1].startswith("=HYPERLINK")  # kept as the text it is, not run as a formula
+    assert book["意见明细"]["B2"].data_type == "s"
+    assert "13812345678" not in first[2] and "[手机号]" in first[2]
+    assert first[13] == "T-nimby" and first[14] == "邻避设施选址"
+    assert len(list(book["共同问题"].values)) >= 2 and len(list(book["直通车候选"].values)) >= 2

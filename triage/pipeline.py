@@ -150,14 +150,14 @@ def run(
     embedder: str | None = None,
 ) -> RunResult:
     """The main job: analyse the files, then write every output into ``out``."""
-    from . import export, reports, theme_rank, theme_reports
+    from . import export, reports, theme_rank, theme_reports, workbook
 
     workspace, corpus = analyse(paths, config, mapping, preset, embedder)
     out.mkdir(parents=True, exist_ok=True)
     with corpus.timings.step("export"):
         key_topics, digest = workspace.key_topics(), workspace.digest()
         names = ["issues.csv", "issues.json", "themes.json", "themes.csv", "key_topics.md", "digest.md",
-                 "suggestions.jsonl", "rejected.csv", "vectors.npy", "summary.json"]
+                 "suggestions.jsonl", "rejected.csv", "vectors.npy", "summary.json", "triage.xlsx"]
         files = [out / name for name in names]
         reports.write_issues_csv(files[0], key_topics)
         reports.write_issues_json(files[1], key_topics, {s.id: s for s in corpus.suggestions})
@@ -176,6 +176,8 @@ def run(
         export.write_suggestions(files[6], corpus.suggestions, corpus.keywords,
                                  [{"issue_id": assignments[s.id], "theme_id": themes_of[s.id]}
                                   for s in corpus.suggestions])
+        workbook.write_workbook(files[10], entries, key_topics, digest, corpus.suggestions, assignments, themes_of,
+                                section["issues_shown"])
         export.write_rejections(files[7], corpus.rejected)
         np.save(files[8], corpus.vectors)
         export.write_json(files[9], {

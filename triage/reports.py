@@ -88,19 +88,29 @@ def breakdown_table(score: Score) -> list[str]:
     return lines
 
 
-def write_issues_csv(path: Path, ranked: Sequence[tuple[Issue, Score]]) -> None:
-    """One row per issue in rank order with its figures and per-factor points; UTF-8 with BOM for Excel."""
+def issue_table(ranked: Sequence[tuple[Issue, Score]]) -> tuple[list[str], list[list[Any]]]:
+    """Header and one row per issue in rank order with its figures and per-factor points, cleaned for quoting."""
     factors = _factor_order(ranked)
     header = list(ISSUE_COLUMNS.values()) + [f"{_factor_name(name)}得分" for name in factors]
+    rows = [[rank, issue.id, clean(issue.label), issue.topic, round(score.value, 6), issue.size, issue.submitters,
+             issue.endorsements, len(issue.members), day(issue.first_at), day(issue.last_at),
+             "、".join(clean(w) for w in issue.keywords)]
+            + [round(score.breakdown.get(name, 0.0), 6) for name in factors]
+            for rank, (issue, score) in enumerate(ranked, 1)]
+    return header, rows
+
+
+def write_table_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A table as CSV in UTF-8 with BOM, so Excel opens the Chinese correctly."""
     with Path(path).open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(header)
-        for rank, (issue, score) in enumerate(ranked, 1):
-            writer.writerow([
-                rank, issue.id, clean(issue.label), issue.topic, round(score.value, 6), issue.size,
-                issue.submitters, issue.endorsements, len(issue.members), day(issue.first_at),
-                day(issue.last_at), "、".join(clean(w) for w in issue.keywords),
-            ] + [round(score.breakdown.get(name, 0.0), 6) for name in factors])
+        writer.writerows(rows)
+
+
+def write_issues_csv(path: Path, ranked: Sequence[tuple[Issue, Score]]) -> None:
+    """One row per issue in rank order with its figures and per-factor points."""
+    write_table_csv(path, *issue_table(ranked))
 
 
 def write_issues_json(path: Path, ranked: Sequence[tuple[Issue, Score]],

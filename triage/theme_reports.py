@@ -6,7 +6,6 @@ report cannot disagree. Everything quoted passes through ``clean`` (phone, ID an
 """
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,8 @@ from typing import Any
 
 from .messages import FACTOR_NAMES
 from .records import Issue, Score, Suggestion
-from .reports import EXAMPLE_EXCERPT_CHARS, body_of, breakdown_table, clean, day, examples, excerpt, title_of, who_of
+from .reports import (EXAMPLE_EXCERPT_CHARS, body_of, breakdown_table, clean, day, examples, excerpt, title_of, who_of,
+                      write_table_csv)
 from .themes import Theme
 
 # Representative suggestions shown under a theme: the most representative original of each of its top issues.
@@ -88,25 +88,24 @@ def write_themes_json(path: Path, entries: Sequence[ThemeEntry]) -> None:
     Path(path).write_text(json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def write_themes_csv(path: Path, entries: Sequence[ThemeEntry], issues_shown: int) -> None:
-    """One row per theme (candidates first, in rank order) with figures and per-factor points; UTF-8 with BOM."""
+def theme_table(entries: Sequence[ThemeEntry], issues_shown: int) -> tuple[list[str], list[list[Any]]]:
+    """Header and one row per theme (candidates first, in rank order) with figures and per-factor points."""
     factors = list(dict.fromkeys(name for e in entries if e.score for name in e.score.breakdown))
     header = list(THEME_COLUMNS.values()) + [f"{FACTOR_NAMES.get(name, name)}得分" for name in factors]
-    with Path(path).open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for entry in entries:
-            writer.writerow(theme_row(entry, issues_shown)
-                            + [round(entry.score.breakdown.get(n, 0.0), 6) if entry.score else "" for n in factors])
+    rows = []
+    for entry in entries:
+        theme, score = entry.theme, entry.score
+        rows.append([entry.rank or "", theme.id, clean(theme.label), round(score.value, 6) if score else "",
+                     theme.submitters, len(theme.issues), len(theme.places), theme.size, theme.endorsements,
+                     "、".join(clean(w) for w in theme.keywords),
+                     "；".join(clean(issue.label) for _, issue, _ in entry.issues[:issues_shown])]
+                    + [round(score.breakdown.get(n, 0.0), 6) if score else "" for n in factors])
+    return header, rows
 
 
-def theme_row(entry: ThemeEntry, issues_shown: int) -> list[Any]:
-    """The values of ``THEME_COLUMNS`` for one theme, cleaned for quoting."""
-    theme = entry.theme
-    return [entry.rank or "", theme.id, clean(theme.label), round(entry.score.value, 6) if entry.score else "",
-            theme.submitters, len(theme.issues), len(theme.places), theme.size, theme.endorsements,
-            "、".join(clean(w) for w in theme.keywords),
-            "；".join(clean(issue.label) for _, issue, _ in entry.issues[:issues_shown])]
+def write_themes_csv(path: Path, entries: Sequence[ThemeEntry], issues_shown: int) -> None:
+    """Every theme as a row of ``theme_table``; UTF-8 with BOM for Excel."""
+    write_table_csv(path, *theme_table(entries, issues_shown))
 
 
 def write_key_topics_md(path: Path, entries: Sequence[ThemeEntry], top_n: int, issues_shown: int) -> None:
