@@ -208,6 +208,48 @@ class IssueDetail(IssueSummary):
     reviews: list[ReviewOut] = Field(description="审阅历史，按时间先后")
 
 
+class ThemeIssue(BaseModel):
+    issue_rank: int = Field(description="该问题在共同问题排序中的名次")
+    id: str
+    label: str
+    submitters: int
+    size: int = Field(description="成员数（重复转发不计）")
+    score: float = Field(description="该问题的共同问题得分")
+
+
+class ThemeSummary(BaseModel):
+    rank: int = Field(description="在重点议题候选中的名次")
+    id: str = Field(description="主题编号：词典主题为 T-…，按问题词归纳的主题为 W-…；重新聚类后不变")
+    label: str = Field(description="主题名称（问题，不含地名）")
+    source: Literal["lexicon", "words"] = Field(description="lexicon：主题词典中的问题；words：按共同的问题词归纳")
+    keywords: list[str]
+    submitters: int = Field(description="不同提出主体数")
+    organisations: int = Field(description="不同组织名称数")
+    issues: int = Field(description="具体问题数")
+    places: list[str] = Field(description="涉及的区域与地点（小区、单位等）")
+    size: int = Field(description="意见数（重复转发不计）")
+    endorsements: int = Field(description="附议数：支持度，不计入广度")
+    sectors: dict[str, int]
+    districts: dict[str, int]
+    org_types: dict[str, int]
+    first_at: datetime | None
+    last_at: datetime | None
+    score: ScoreOut
+    top_issues: list[ThemeIssue] = Field(description="得分最高的几个具体问题，按共同问题名次")
+
+
+class ThemePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[ThemeSummary]
+
+
+class ThemeDetail(ThemeSummary):
+    ranked_issues: list[ThemeIssue] = Field(description="全部具体问题，按共同问题名次")
+    examples: list[SuggestionView] = Field(description="代表性意见：前几个问题各一条最有代表性的原件")
+
+
 class DigestItem(BaseModel):
     rank: int
     suggestion: SuggestionView

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from triage.privacy import mask_pii
 from triage.records import Issue, Score, Suggestion
+from triage.theme_reports import ThemeEntry, theme_entries
 from triage.workspace import Workspace
 
 from .messages import DECISIONS, IMPLEMENTATION_STATUSES
@@ -113,3 +114,31 @@ def ranked_issues(workspace: Workspace, filters: Filters) -> Sequence[tuple[int,
 def ranked_digest(workspace: Workspace, filters: Filters) -> Sequence[tuple[int, Suggestion, Score, str]]:
     ranked = Numbered(workspace.digest())
     return [entry for entry in ranked if filters.matches(entry[1])] if filters.active() else ranked
+
+
+def ranked_themes(workspace: Workspace, filters: Filters) -> list[ThemeEntry]:
+    """Key-topic candidates (themes) in rank order, each with its issues ranked; filtered like the issues."""
+    entries = [e for e in theme_entries(workspace.themes(), workspace.theme_candidates(), workspace.key_topics(),
+                                        workspace.suggestions) if e.rank is not None]
+    if not filters.active():
+        return entries
+    return [e for e in entries
+            if any(filters.matches(s) for issue_id in e.theme.issues for s in workspace.members(issue_id))]
+
+
+def theme_issue(issue_rank: int, issue: Issue, score: Score) -> dict[str, Any]:
+    return {"issue_rank": issue_rank, "id": issue.id, "label": mask_pii(issue.label), "submitters": issue.submitters,
+            "size": issue.size, "score": round(score.value, 6)}
+
+
+def theme_summary(entry: ThemeEntry, issues_shown: int) -> dict[str, Any]:
+    theme = entry.theme
+    return {
+        "rank": entry.rank, "id": theme.id, "label": mask_pii(theme.label), "source": theme.source,
+        "keywords": [mask_pii(w) for w in theme.keywords], "submitters": theme.submitters,
+        "organisations": theme.organisations, "issues": len(theme.issues),
+        "places": [mask_pii(p) for p in theme.places], "size": theme.size, "endorsements": theme.endorsements,
+        "sectors": theme.sectors, "districts": theme.districts, "org_types": theme.org_types,
+        "first_at": theme.first_at, "last_at": theme.last_at, "score": entry.score.to_dict(),
+        "top_issues": [theme_issue(*item) for item in entry.issues[:issues_shown]],
+    }

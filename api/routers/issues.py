@@ -1,4 +1,5 @@
-"""Rankings for reviewers: key-topic candidates (issues) and digest candidates (single suggestions)."""
+"""Rankings for reviewers: common issues (concrete issues ranked) and digest candidates (single suggestions); the
+key-topic candidates, themes, are in ``themes``."""
 from __future__ import annotations
 
 from datetime import date
@@ -38,8 +39,8 @@ def page(limit: int = Query(20, ge=1, le=MAX_PAGE, description="每页条数"),
 
 @router.get(
     "/issues",
-    summary="重点议题候选（按得分排序）",
-    description="多家组织共同反映的具体问题，按重点议题得分从高到低排列，附得分明细和最近一次审阅决定。"
+    summary="共同问题（按得分排序）",
+    description="多家组织共同反映的具体问题（同一地点或对象的同一问题），按得分从高到低排列，附得分明细和最近一次审阅决定。"
                 "可按领域、区域、提交日期筛选（候选中至少有一条意见同时满足全部条件），rank 为在全部候选中的名次。",
     response_model=IssuePage,
     responses=errors(*AUTH_ERRORS, 422),

@@ -93,3 +93,27 @@ def test_new_suggestion_shows_up_in_the_rankings(ranked):
     with ranked.client("reviewer") as reviewer:
         detail = reviewer.get(f"/v1/issues/{result['issue_id']}").json()
     assert new_id in {m["id"] for m in detail["members"]}
+
+
+def test_themes_are_the_key_topic_candidates_with_their_issues(ranked):
+    with ranked.client("reviewer") as reviewer:
+        page = reviewer.get("/v1/themes").json()
+        detail = reviewer.get(f"/v1/themes/{page['items'][0]['id']}").json()
+        missing = reviewer.get("/v1/themes/T-nothing")
+    labels = [t["label"] for t in page["items"]]
+    assert labels[0] == "道路设施与停车秩序" and "轨道交通与公交规划服务" in labels
+    assert page["total"] == len(labels) == 2  # the one-offs are one submitter each: no candidates
+    for theme in page["items"]:
+        assert theme["score"]["score"] == pytest.approx(sum(theme["score"]["breakdown"].values()), abs=1e-5)
+    assert detail["ranked_issues"][0]["id"] == ranked.issue_of["p0"] and detail["submitters"] == 3
+    assert detail["examples"] and detail["examples"][0]["id"].startswith("p")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "theme_not_found"
+
+
+def test_themes_filter_like_issues_and_need_the_reviewer_role(ranked):
+    with ranked.client("reviewer") as reviewer:
+        in_a7 = reviewer.get("/v1/themes", params={"district": "A7县"}).json()
+    with ranked.client("intake") as intake:
+        refused = intake.get("/v1/themes")
+    assert [t["label"] for t in in_a7["items"]] == ["轨道交通与公交规划服务"]
+    assert refused.status_code == 403
