@@ -22,7 +22,7 @@ ERRORS: dict[str, str] = {
     "issue_not_found": "问题 {id} 不存在",
     "issue_merged": "问题 {id} 已并入问题 {into}",
     "suggestion_not_found": "意见 {id} 不存在",
-    "theme_not_found": "主题 {id} 不存在或不是重点议题候选（只有两个及以上提出主体的主题才是候选）",
+    "theme_not_found": "主题 {id} 不存在，或不是重点议题候选（两个及以上提出主体反映的主题才是候选）",
     "job_not_found": "任务 {id} 不存在",
     "key_not_found": "API 密钥 {id} 不存在",
     # 409

@@ -17,7 +17,7 @@ from .messages import DECISIONS, IMPLEMENTATION_STATUSES
 Decision = Literal["shortlist", "digest", "reject", "adopted", "not_adopted"]
 ImplementationStatus = Literal["in_progress", "implemented", "converted"]
 Role = Literal["intake", "reviewer", "admin"]
-TargetType = Literal["issue", "suggestion"]
+TargetType = Literal["theme", "issue", "suggestion"]
 # The codes here and the labels in messages.py must not drift.
 assert set(Decision.__args__) == set(DECISIONS)
 assert set(ImplementationStatus.__args__) == set(IMPLEMENTATION_STATUSES)
@@ -182,7 +182,7 @@ class SuggestionView(BaseModel):
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    target_type: TargetType = Field(description="审阅对象：issue（问题）或 suggestion（单条意见）")
+    target_type: TargetType = Field(description="审阅对象：theme（主题，即重点议题候选）、issue（问题）或 suggestion（单条意见）")
     target_id: Text = Field(min_length=1, max_length=200)
     decision: Decision = Field(description="；".join(f"{k}={v}" for k, v in DECISIONS.items()))
     reason: Text = Field(min_length=1, max_length=4000, description="理由")

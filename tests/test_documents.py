@@ -11,6 +11,8 @@ from triage.documents import (TEXT, DigestItem, KeyTopicEntry, current_quarter, 
 from triage.messages import FACTOR_NAMES
 from triage.privacy import find_pii
 from triage.records import Issue, Score, Suggestion
+from triage.theme_reports import ThemeEntry
+from triage.themes import Theme
 
 PHONE, ID_CARD = "13812345678", "110101199003071234"
 
@@ -103,20 +105,31 @@ def test_unknown_format_is_refused(tmp_path):
         write_document(tmp_path / "digest.pdf", digest_document(ITEMS, parse_period("2025")))
 
 
-def test_key_topic_report_has_breadth_examples_and_breakdown(tmp_path):
+LIFTS = Theme(id="T-old-estates", label="老旧小区改造与加装电梯", source="lexicon", issues=["I00006", "I00007"],
+              members=["S1", "S2"], keywords=["加装电梯"], size=25, submitters=19, endorsements=600,
+              places=["东城区", "和平里", "滨河苑"], districts={"东城区": 25})
+MEALS = Theme(id="T-elderly", label="养老服务", source="lexicon", issues=["I00040"], members=["S3"], size=2, submitters=2)
+OTHER_LIFT = Issue(id="I00007", members=[], label="滨河苑加装电梯低层补偿", size=3, submitters=2)
+
+
+def test_key_topic_report_shows_each_theme_with_its_issues_examples_and_breakdown(tmp_path):
     score = Score(value=4.0, breakdown={"breadth": 3.0, "priority": 1.0}, factors={"breadth": 1.0, "priority": 1.0})
-    entries = [KeyTopicEntry(5, ALONE, Score(1.0, {"breadth": 1.0, "priority": 0.0}, {"breadth": 0.3})),
-               KeyTopicEntry(1, LIFT, score, note=f"多家组织反映，联系 {PHONE}")]
-    by_id = {s.id: s for s in (LIFT_A, LIFT_B, CANTEEN)}
-    path = write_document(tmp_path / "key.docx", key_topic_document(entries, by_id, total=33))
+    lifts = ThemeEntry(LIFTS, 1, score, [(1, LIFT, score), (9, OTHER_LIFT, score)], [LIFT_A, LIFT_B])
+    meals = ThemeEntry(MEALS, 5, Score(1.0, {"breadth": 1.0, "priority": 0.0}, {"breadth": 0.3}),
+                       [(40, ALONE, score)], [CANTEEN])
+    entries = [KeyTopicEntry(5, meals), KeyTopicEntry(1, lifts, note=f"多家组织反映，联系 {PHONE}")]
+    path = write_document(tmp_path / "key.docx", key_topic_document(entries, total=33, issues_shown=1))
     opened = docx.Document(str(path))
     assert [p.text for p in opened.paragraphs if p.style.name == "Heading 1"] == [
-        f"1. {LIFT.label}", f"2. {ALONE.label}"]
+        f"1. {LIFTS.label}", f"2. {MEALS.label}"]
     text = "\n".join(p.text for p in opened.paragraphs)
-    assert "17 个组织提出，意见 22 条（不含转发），附议 590 次" in text
-    assert "在全部 33 个议题中排第 1 名" in text and "《和平里加装电梯出资难》——和平里睦邻互助会" in text
+    assert "19 个提出主体，具体问题 2 个，涉及地点 3 处，意见 25 条（不含转发），附议 600 次" in text
+    assert "在全部 33 个候选主题中排第 1 名" in text and "《和平里加装电梯出资难》——和平里睦邻互助会" in text
     assert PHONE not in text and ID_CARD not in text and find_pii(text) == []
-    table = opened.tables[0]
+    issues = opened.tables[0]
+    assert [c.text for c in issues.rows[1].cells] == ["1", LIFT.label, "17", "22"]
+    assert issues.rows[2].cells[1].text == TEXT["more_issues"].format(count=1)
+    table = opened.tables[1]
     assert [c.text for c in table.rows[0].cells] == [TEXT["factor"], TEXT["factor_value"], TEXT["points"]]
     assert [r.cells[0].text for r in table.rows[1:]] == [FACTOR_NAMES["breadth"], FACTOR_NAMES["priority"],
                                                          TEXT["total"]]

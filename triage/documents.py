@@ -21,7 +21,7 @@ from pathlib import Path
 from .messages import FACTOR_NAMES
 from .records import Issue, Score, Suggestion
 from . import reports
-from .reports import examples
+from .theme_reports import ThemeEntry
 
 BEIJING = timezone(timedelta(hours=8))
 FORMATS = (".docx", ".md", ".html")
@@ -51,14 +51,22 @@ TEXT: dict[str, str] = {
     "suggestion": "意见内容",
     "key_title": "年度重点协商议题候选",
     "key_counts": "入围候选 {count} 个，按综合得分排序",
-    "key_empty": "尚无审阅人决定“入围”的议题。",
+    "key_empty": "尚无审阅人决定“入围”的主题。",
     "key_heading": "{rank}. {label}",
-    "issue_id": "议题编号",
-    "topic": "所属主题",
+    "theme_id": "主题编号",
     "score": "综合得分",
-    "score_value": "{score:.3f}（在全部 {total} 个议题中排第 {rank} 名）",
+    "score_value": "{score:.3f}（在全部 {total} 个候选主题中排第 {rank} 名）",
     "breadth": "广度",
-    "breadth_value": "{submitters} 个组织提出，意见 {size} 条（不含转发），附议 {endorsements} 次",
+    "breadth_value": "{submitters} 个提出主体，具体问题 {issues} 个，涉及地点 {places} 处，意见 {size} 条（不含转发），"
+                     "附议 {endorsements} 次",
+    "places": "涉及地点",
+    "priorities": "契合市级重点",
+    "theme_issues": "具体问题（按共同问题名次）",
+    "issue_rank": "名次",
+    "issue_label": "问题",
+    "submitters": "提出主体",
+    "size": "意见数",
+    "more_issues": "……另有 {count} 个具体问题",
     "dates": "提交时间",
     "sectors": "领域分布",
     "districts": "区域分布",
@@ -281,18 +289,17 @@ def _digest_item(item: DigestItem) -> list[Block]:
 
 @dataclass
 class KeyTopicEntry:
-    """One shortlisted issue: its rank among all issues, its score, and the reviewer's reason for shortlisting."""
+    """One shortlisted theme: its rank among the key-topic candidates, and the reviewer's reason for shortlisting."""
 
     rank: int
-    issue: Issue
-    score: Score
+    theme: ThemeEntry
     note: str = ""
 
 
-def key_topic_document(entries: Sequence[KeyTopicEntry], suggestions_by_id: Mapping[str, Suggestion], total: int,
-                       generated_at: datetime | None = None) -> Document:
-    """The shortlist of key-topic candidates, best first: label, breadth figures, representative suggestions and the
-    score breakdown of each."""
+def key_topic_document(entries: Sequence[KeyTopicEntry], total: int, generated_at: datetime | None = None,
+                       issues_shown: int = 5) -> Document:
+    """The shortlisted key-topic candidates (themes), best first: figures, concrete issues ranked, representative
+    suggestions and the score breakdown of each."""
     generated_at = (generated_at or datetime.now(timezone.utc)).astimezone(BEIJING)
     document = Document(title=TEXT["key_title"],
                         subtitle=[TEXT["key_counts"].format(count=len(entries)),
@@ -301,27 +308,39 @@ def key_topic_document(entries: Sequence[KeyTopicEntry], suggestions_by_id: Mapp
     if not entries:
         document.blocks.append(Paragraph(TEXT["key_empty"]))
     for number, entry in enumerate(sorted(entries, key=lambda e: e.rank), 1):
-        issue, score = entry.issue, entry.score
-        fields = [(TEXT["issue_id"], issue.id), (TEXT["topic"], issue.topic or TEXT["no_topic"]),
+        theme, score = entry.theme.theme, entry.theme.score
+        fields = [(TEXT["theme_id"], theme.id),
                   (TEXT["score"], TEXT["score_value"].format(score=score.value, total=total, rank=entry.rank)),
-                  (TEXT["breadth"], TEXT["breadth_value"].format(submitters=issue.submitters, size=issue.size,
-                                                                 endorsements=issue.endorsements))]
-        if issue.first_at:
-            fields.append((TEXT["dates"], f"{reports.day(issue.first_at)} 至 {reports.day(issue.last_at)}"))
-        for key, counts in (("sectors", issue.sectors), ("districts", issue.districts),
-                            ("org_types", issue.org_types)):
+                  (TEXT["breadth"], TEXT["breadth_value"].format(
+                      submitters=theme.submitters, issues=len(theme.issues), places=len(theme.places),
+                      size=theme.size, endorsements=theme.endorsements))]
+        if theme.first_at:
+            fields.append((TEXT["dates"], f"{reports.day(theme.first_at)} 至 {reports.day(theme.last_at)}"))
+        if theme.places:
+            fields.append((TEXT["places"], "、".join(clean(p) for p in theme.places[:issues_shown * 2])))
+        for key, counts in (("sectors", theme.sectors), ("districts", theme.districts),
+                            ("org_types", theme.org_types)):
             if _counts(counts):
                 fields.append((TEXT[key], _counts(counts)))
-        if issue.keywords:
-            fields.append((TEXT["keywords"], "、".join(clean(w) for w in issue.keywords)))
+        if theme.keywords:
+            fields.append((TEXT["keywords"], "、".join(clean(w) for w in theme.keywords)))
+        if entry.theme.priorities:
+            fields.append((TEXT["priorities"], "、".join(entry.theme.priorities)))
         if entry.note:
             fields.append((TEXT["shortlist_note"], clean(entry.note)))
-        document.blocks += [Heading(1, TEXT["key_heading"].format(rank=number, label=clean(issue.label))),
-                            Fields(fields), Heading(2, TEXT["examples"])]
-        for example in examples(issue, suggestions_by_id):
+        document.blocks += [Heading(1, TEXT["key_heading"].format(rank=number, label=clean(theme.label))),
+                            Fields(fields), Heading(2, TEXT["theme_issues"])]
+        issues = entry.theme.issues
+        rows = [[str(issue_rank), clean(issue.label), str(issue.submitters), str(issue.size)]
+                for issue_rank, issue, _ in issues[:issues_shown]]
+        if len(issues) > issues_shown:
+            rows.append(["", TEXT["more_issues"].format(count=len(issues) - issues_shown), "", ""])
+        document.blocks += [Table([TEXT["issue_rank"], TEXT["issue_label"], TEXT["submitters"], TEXT["size"]], rows),
+                            Heading(2, TEXT["examples"])]
+        for example in entry.theme.examples:
             who = clean(example.org_name or example.submitter)
             document.blocks.append(Paragraph(f"《{_title(example)}》——{who}："
-                                             f"{reports.excerpt(example.original_body or example.body, EXAMPLE_EXCERPT_CHARS)}"))
+                                             f"{reports.excerpt(_body(example), EXAMPLE_EXCERPT_CHARS)}"))
         rows = [[FACTOR_NAMES.get(name, name), f"{score.factors.get(name, 0.0):.2f}", f"{points:.3f}"]
                 for name, points in score.breakdown.items()]
         rows.append([TEXT["total"], "", f"{score.value:.3f}"])

@@ -146,7 +146,8 @@ class ThemeFinder:
         """The problem words of an issue's originals, counted."""
         words: Counter[str] = Counter()
         for suggestion, words_of in zip(originals, tokens):
-            names = self.extractor.names(suggestion.title) + self.extractor.names(suggestion.body[:self.body_chars])
+            # Names anywhere in the text: a place named late in the body is still a place, not a problem.
+            names = self.extractor.names(suggestion.title) + self.extractor.names(suggestion.body)
             words.update(problem_words(words_of, names, self.extractor))
         return words
 

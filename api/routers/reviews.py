@@ -18,15 +18,18 @@ router = APIRouter(prefix="/v1", tags=["审阅"])
 @router.post(
     "/reviews",
     summary="记录一项审阅决定",
-    description="对一个问题或一条意见作出决定（shortlist 入围、digest 采纳入专报、reject 不予采纳、adopted 已采纳、"
+    description="对一个主题、一个问题或一条意见作出决定（shortlist 入围、digest 采纳入专报、reject 不予采纳、adopted 已采纳、"
                 "not_adopted 未采纳）并说明理由。每项决定都新增一条记录，不覆盖以前的决定；最近一条即当前决定。",
     response_model=ReviewOut,
     status_code=201,
     responses=errors(*AUTH_ERRORS, 404, *BODY_ERRORS,
-                     notes={404: "审阅对象不存在（issue_not_found、suggestion_not_found），或该问题已并入另一问题（issue_merged）"}),
+                     notes={404: "审阅对象不存在（theme_not_found、issue_not_found、suggestion_not_found），或该问题已并入另一问题（issue_merged）"}),
 )
 def post_review(payload: ReviewIn, caller: Caller = REVIEWER, service: Service = Depends(get_service)):
-    if payload.target_type == "issue":
+    if payload.target_type == "theme":
+        if payload.target_id not in {theme.id for theme in service.workspace.themes()}:
+            raise ApiError(404, "theme_not_found", "target_id", id=payload.target_id)
+    elif payload.target_type == "issue":
         service.issue(payload.target_id, field="target_id")
     elif service.workspace.get(payload.target_id) is None:
         raise ApiError(404, "suggestion_not_found", "target_id", id=payload.target_id)
@@ -44,12 +47,12 @@ def post_review(payload: ReviewIn, caller: Caller = REVIEWER, service: Service =
 @router.get(
     "/reviews",
     summary="审阅历史",
-    description="某个问题或某条意见的全部审阅决定，按时间先后排列。",
+    description="某个主题、问题或某条意见的全部审阅决定，按时间先后排列。",
     response_model=ReviewList,
     responses=errors(*AUTH_ERRORS, 422),
 )
 def list_reviews(caller: Caller = REVIEWER,
-                 target_type: TargetType = Query(description="issue 或 suggestion"),
+                 target_type: TargetType = Query(description="theme、issue 或 suggestion"),
                  target_id: str = Query(min_length=1, max_length=200, pattern=NO_NUL),
                  service: Service = Depends(get_service)):
     with service.store.session() as session:

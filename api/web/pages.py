@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from triage.privacy import mask_pii
 from triage.records import Issue, Score, Suggestion
+from triage.theme_reports import ThemeEntry
 
 from ..views import Filters
 from .texts import FACTOR_NAMES, UNREVIEWED
@@ -138,6 +139,13 @@ def words(query: str) -> list[str]:
 def issue_matches(issue: Issue, members: Sequence[Suggestion], query: str) -> bool:
     """Every word of ``query`` occurs in the label, a keyword or a member's title."""
     haystack = " ".join([issue.label, *issue.keywords, *(s.original_title or s.title for s in members)]).lower()
+    return all(w in haystack for w in words(query))
+
+
+def theme_matches(entry: ThemeEntry, query: str) -> bool:
+    """Every word of ``query`` occurs in the theme's label, a keyword, a place or one of its issues' labels."""
+    haystack = " ".join([entry.theme.label, *entry.theme.keywords, *entry.theme.places,
+                         *(issue.label for _, issue, _ in entry.issues)]).lower()
     return all(w in haystack for w in words(query))
 
 

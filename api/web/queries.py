@@ -14,12 +14,13 @@ from triage.feedback import Feedback
 from triage.workspace import Workspace
 
 from ..service import suggestion_of
+from ..views import Filters, ranked_themes
 from ..store import Store
 from ..store.models import (ApiKeyRow, DuplicateLinkRow, EmbeddingRow, MembershipRow, ReviewRow,
                             SuggestionRow)
 from ..tracking import implementations
 
-# Decisions that put an issue on the key-topic shortlist (a shortlisted issue later adopted stays on it).
+# Decisions that put a theme on the key-topic shortlist (a shortlisted theme later adopted stays on it).
 SHORTLISTED = ("shortlist", "adopted")
 
 
@@ -95,12 +96,12 @@ def digest_items(session: Session, workspace: Workspace, period: Period) -> list
 
 
 def key_topic_entries(session: Session, workspace: Workspace) -> tuple[list[KeyTopicEntry], int]:
-    """Issues whose current decision is 入围 or 已采纳, with their rank among all issues; and how many issues there are."""
-    ranked = workspace.key_topics()
-    current = latest_reviews(session, "issue")
-    entries = [KeyTopicEntry(rank, issue, score, current[issue.id].reason)
-               for rank, (issue, score) in enumerate(ranked, 1)
-               if issue.id in current and current[issue.id].decision in SHORTLISTED]
+    """Themes whose current decision is 入围 or 已采纳, with their rank among the key-topic candidates; and how many
+    candidates there are."""
+    ranked = ranked_themes(workspace, Filters())
+    current = latest_reviews(session, "theme")
+    entries = [KeyTopicEntry(entry.rank, entry, current[entry.theme.id].reason) for entry in ranked
+               if entry.theme.id in current and current[entry.theme.id].decision in SHORTLISTED]
     return entries, len(ranked)
 
 

@@ -24,6 +24,8 @@ from triage.documents import (BEIJING, current_quarter, digest_document, key_top
 from triage.feedback import organisations
 from triage.tracking import Implementation
 from triage.privacy import mask_pii
+from triage.theme_reports import theme_entries
+from triage.workbook import write_workbook
 
 from .. import tracking
 from ..auth import Caller
@@ -33,7 +35,7 @@ from ..routers.common import get_service
 from ..routers.reviews import post_review
 from ..schemas import ImplementationIn, ReviewIn
 from ..service import Service
-from ..views import ranked_digest, ranked_issues
+from ..views import ranked_digest, ranked_issues, ranked_themes
 from . import pages, queries
 from .session import (WEB_ROLES, close_session, form_token, open_session, session_caller, valid_form_token)
 from .texts import (DECISIONS, DECISIONS_FOR, EXPORT_FORMATS, FACTOR_NAMES, FEEDBACK_COLUMNS, FILENAMES,
@@ -47,6 +49,7 @@ DOCUMENT_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 30
 
 
@@ -78,7 +81,7 @@ def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/web/login?{urlencode({'next': target})}", status_code=303)
 
 
-def safe_next(target: str | None, default: str = "/web/issues") -> str:
+def safe_next(target: str | None, default: str = "/web/themes") -> str:
     """Only paths inside the workspace: a login link must not send the reviewer to another site."""
     return target if target and target.startswith("/web/") and not target.startswith("//") else default
 
@@ -132,7 +135,7 @@ def root():
 @router.get("/web", response_class=RedirectResponse)
 @router.get("/web/", response_class=RedirectResponse)
 def home():
-    return RedirectResponse("/web/issues", status_code=303)
+    return RedirectResponse("/web/themes", status_code=303)
 
 
 @router.get("/web/login", response_class=HTMLResponse)
@@ -171,7 +174,28 @@ def static(name: str):
                         headers={"Cache-Control": "max-age=300"})
 
 
-# -- key-topic candidates -------------------------------------------------------------------------------------------
+# -- key-topic candidates (themes) and common issues ---------------------------------------------------------------
+
+@router.get("/web/themes", response_class=HTMLResponse)
+def themes_page(request: Request, query: pages.ListQuery = Depends(list_query),
+                caller: Caller | None = Depends(reviewer), service: Service = Depends(get_service)):
+    if caller is None:
+        return to_login(request)
+    workspace = service.workspace
+    with service.store.session() as session:
+        current = queries.latest_reviews(session, "theme")
+    rows = []
+    for entry in ranked_themes(workspace, query.filters()):
+        review = current.get(entry.theme.id)
+        if not query.status_matches(review.decision if review else None):
+            continue
+        if query.q and not pages.theme_matches(entry, query.q):
+            continue
+        rows.append({"entry": entry, "review": review, "bars": pages.bars(entry.score, weights(service, "theme"))})
+    shown, paging = paginate(rows, query)
+    return render(request, "themes.html", caller, rows=shown, paging=paging,
+                  issues_shown=service.config["rank"]["theme"]["issues_shown"], **filter_context(service, query))
+
 
 @router.get("/web/issues", response_class=HTMLResponse)
 def issues_page(request: Request, query: pages.ListQuery = Depends(list_query),
@@ -401,6 +425,21 @@ def export_digest(request: Request, period: str = Query(""), format: str = Query
     return _document(digest_document(items, chosen), FILENAMES["digest"].format(period=chosen.code, ext=ext), ext)
 
 
+@router.get("/web/exports/triage.xlsx")
+def export_workbook(request: Request, caller: Caller | None = Depends(reviewer),
+                    service: Service = Depends(get_service)):
+    if caller is None:
+        return to_login(request)
+    workspace = service.workspace
+    entries = theme_entries(workspace.themes(), workspace.theme_candidates(), workspace.key_topics(),
+                            workspace.suggestions)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_workbook(Path(tmp) / "triage.xlsx", entries, workspace.key_topics(), workspace.digest(),
+                              workspace.suggestions, workspace.assignments(), workspace.theme_assignments(),
+                              service.config["rank"]["theme"]["issues_shown"])
+        return download(path.read_bytes(), FILENAMES["workbook"], XLSX_TYPE)
+
+
 @router.get("/web/exports/key-topics.docx")
 def export_key_topics(request: Request, caller: Caller | None = Depends(reviewer),
                       service: Service = Depends(get_service)):
@@ -408,8 +447,8 @@ def export_key_topics(request: Request, caller: Caller | None = Depends(reviewer
         return to_login(request)
     with service.store.session() as session:
         entries, total = queries.key_topic_entries(session, service.workspace)
-    by_id = {s.id: s for s in service.workspace.suggestions}
-    return _document(key_topic_document(entries, by_id, total), FILENAMES["key_topics"], "docx")
+    return _document(key_topic_document(entries, total, issues_shown=service.config["rank"]["theme"]["issues_shown"]),
+                     FILENAMES["key_topics"], "docx")
 
 
 def _document(document, filename: str, ext: str) -> Response:

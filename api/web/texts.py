@@ -11,6 +11,7 @@ from triage.messages import FACTOR_NAMES
 # Which decisions each kind of target offers. An issue is shortlisted as a key topic; a suggestion goes into the
 # digest. Both can be rejected, and both are later marked adopted or not by the departments.
 DECISIONS_FOR: dict[str, tuple[str, ...]] = {
+    "theme": ("shortlist", "reject", "adopted", "not_adopted"),
     "issue": ("shortlist", "reject", "adopted", "not_adopted"),
     "suggestion": ("digest", "shortlist", "reject", "adopted", "not_adopted"),
 }
@@ -22,6 +23,7 @@ STATUS_LABELS: dict[str, str] = {UNREVIEWED: "未审阅", **DECISIONS}
 T: dict[str, str] = {
     "app_name": "协商意见审阅工作台",
     "nav_key_topics": "重点议题候选",
+    "nav_common_issues": "共同问题",
     "nav_digest": "直通车候选",
     "nav_feedback": "组织反馈",
     "logout": "退出",
@@ -52,7 +54,16 @@ T: dict[str, str] = {
     "next": "下一页",
     # key-topic list
     "key_topics_title": "重点议题候选",
-    "key_topics_intro": "多家社会组织共同反映的具体问题，按重点议题得分从高到低排列。彩条为各因素对得分的贡献。",
+    "key_topics_intro": "每个候选是一个主题：可由同一项市级政策或同一部门跨地点解决的同类问题，两个及以上提出主体反映才列为候选，"
+                        "按得分从高到低排列；其下列出它的具体问题（按共同问题名次）。彩条为各因素对得分的贡献。",
+    "common_issues_title": "共同问题",
+    "common_issues_intro": "多家社会组织共同反映的具体问题（同一地点或对象的同一问题），按得分从高到低排列。彩条为各因素对得分的贡献。",
+    "theme": "主题",
+    "theme_issues": "具体问题",
+    "places": "地点",
+    "issue_rank": "第 {rank} 名",
+    "more_issues": "另有 {count} 个具体问题",
+    "download_workbook": "下载工作簿（.xlsx）",
     "rank": "排名",
     "issue": "议题",
     "score": "得分",
@@ -188,6 +199,7 @@ EXPORT_FORMATS: dict[str, str] = {"docx": "Word（.docx）", "md": "Markdown（.
 FILENAMES: dict[str, str] = {
     "digest": "直通车-{period}.{ext}",
     "key_topics": "重点议题候选.docx",
+    "workbook": "triage.xlsx",
     "feedback": "组织反馈-{org}.csv",
     "feedback_all": "组织反馈-全部.csv",
 }

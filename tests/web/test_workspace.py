@@ -68,9 +68,9 @@ def test_pages_need_a_reviewer_login(page, sample_server):
 def test_a_reviewer_ranks_decides_and_exports(page, sample_server, screenshots, tmp_path):
     workspace = sample_server.workspace
     log_in(page, sample_server.keys["reviewer"])
-    assert page.text_content("h1") == T["key_topics_title"]
+    assert page.text_content("h1") == T["common_issues_title"]
     everything = page.locator("#issues tbody tr").count()
-    page.screenshot(path=str(screenshots / "key-topics.png"))
+    page.screenshot(path=str(screenshots / "common-issues.png"))
 
     # Filter: choosing a sector applies at once; every listed issue has a suggestion from that sector.
     page.select_option("select[name=sector]", "物业管理")
@@ -121,15 +121,9 @@ def test_a_reviewer_ranks_decides_and_exports(page, sample_server, screenshots, 
     page.screenshot(path=str(screenshots / "issue.png"))
     page.screenshot(path=str(screenshots / "issue-full.png"), full_page=True)
 
-    # The list shows the new status and can be filtered by it; the shortlist report lists the issue.
+    # The list shows the new status and can be filtered by it.
     page.goto("/web/issues?status=shortlist")
     assert page.locator("#issues tbody tr").evaluate_all("rows => rows.map(r => r.dataset.issue)") == [issue_id]
-    with page.expect_download() as caught:
-        page.click("a[href='/web/exports/key-topics.docx']")
-    caught.value.save_as(tmp_path / "key-topics.docx")
-    report = docx.Document(str(tmp_path / "key-topics.docx"))
-    assert headings(report, 1) == [f"1. {issue.label}"]
-    assert "建议列入年度协商计划" in docx_text(report) and find_pii(docx_text(report)) == []
 
     # Digest candidates: accept the top one from the list, two with personal data in them from their own pages,
     # and accept then overrule a fourth (which must stay out of the digest).
@@ -227,3 +221,52 @@ def test_cli_exports_the_digest_from_the_database(sample_server, tmp_path, suffi
     assert find_pii(text) == []
     assert triage_main(["digest", "--period", "2025-Q5", "--out", str(out), "--db", sample_server.db_url]) == 2
     assert "2025-Q1" in capsys.readouterr().err
+
+
+def test_the_key_topic_page_lists_themes_with_their_issues(page, sample_server, screenshots, tmp_path):
+    workspace = sample_server.workspace
+    log_in(page, sample_server.keys["reviewer"], start="/web/themes")
+    assert page.text_content("h1") == T["key_topics_title"]
+    listed = page.locator("#themes tbody tr").evaluate_all("rows => rows.map(r => r.dataset.theme)")
+    candidates = [theme.id for theme, _ in workspace.theme_candidates()]
+    assert listed == candidates[:len(listed)] and len(listed) >= 3
+    page.screenshot(path=str(screenshots / "key-topics.png"))
+    page.screenshot(path=str(screenshots / "key-topics-full.png"), full_page=True)
+
+    # Each theme lists its concrete issues, every one of them in the theme, in common-issue rank order; none is
+    # one submitter's issue standing alone.
+    top = workspace.theme_candidates()[0][0]
+    row = page.locator(f"#t-{top.id}")
+    assert row.locator(".theme-label").text_content() == top.label and top.submitters >= 2
+    shown = row.locator("ol.theme-issues > li").evaluate_all("items => items.map(i => i.dataset.issue)")
+    assert shown and set(shown) <= set(top.issues)
+    rank_of = {issue.id: n for n, (issue, _) in enumerate(workspace.key_topics(), 1)}
+    assert [rank_of[i] for i in shown] == sorted(rank_of[i] for i in shown)
+
+    # A theme is shortlisted with a reason; the key-topic report then holds it with its issues.
+    row.locator("details.inline-decide summary").click()
+    row.locator("textarea[name=reason]").fill("多个地点、多家组织反映的同类问题，建议列为年度协商议题")
+    row.locator("button[value=shortlist]").click()
+    page.wait_for_url(lambda url: "notice=" in url)
+    assert page.locator(f"#t-{top.id} .status-cell").text_content().strip() == DECISIONS["shortlist"]
+    [review] = reviews_of(sample_server, "theme", top.id)
+    assert review["decision"] == "shortlist"
+    with page.expect_download() as caught:
+        page.click("a[href='/web/exports/key-topics.docx']")
+    caught.value.save_as(tmp_path / "key-topics.docx")
+    report = docx.Document(str(tmp_path / "key-topics.docx"))
+    assert headings(report, 1) == [f"1. {top.label}"]
+    text = docx_text(report)
+    assert "建议列为年度协商议题" in text and workspace.issue(shown[0]).label in text and find_pii(text) == []
+
+    # The workbook downloads from the same page and reads back.
+    import openpyxl
+
+    with page.expect_download() as caught:
+        page.click("a[href='/web/exports/triage.xlsx']")
+    caught.value.save_as(tmp_path / "triage.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "triage.xlsx")
+    assert book.sheetnames == ["重点议题候选", "共同问题", "直通车候选", "意见明细"]
+    assert [row[1] for row in book["重点议题候选"].iter_rows(min_row=2, values_only=True)] == candidates
+    details = "\n".join(str(v) for row in book["意见明细"].iter_rows(values_only=True) for v in row if v)
+    assert not any(secret in details for secret in RAW_PII) and find_pii(details) == []

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--period", required=True, metavar="时间段", help=PERIOD_HELP)
     parser.add_argument("--out", required=True, metavar="FILE", help="输出文件：.docx、.md 或 .html")
     parser.add_argument("--key-topics", metavar="FILE",
-                        help="同时导出入围（或已采纳）的年度重点议题候选报告（.docx、.md 或 .html）")
+                        help="同时导出入围（或已采纳）的年度重点议题候选（主题）报告（.docx、.md 或 .html）")
     parser.add_argument("--db", default=DEFAULT_DB, metavar="URL", help=f"数据库（默认 {DEFAULT_DB}）")
     add_config_flags(parser)
     parser.set_defaults(func=run_digest)
@@ -59,7 +59,7 @@ def run_digest(args: argparse.Namespace) -> int:
     write_document(args.out, digest_document(items, period))
     print(f"已导出{period.label}直通车：{len(items)} 条意见 → {args.out}", file=sys.stderr)
     if args.key_topics:
-        by_id = {s.id: s for s in workspace.suggestions}
-        write_document(args.key_topics, key_topic_document(entries, by_id, total))
+        write_document(args.key_topics, key_topic_document(entries, total,
+                                                           issues_shown=config["rank"]["theme"]["issues_shown"]))
         print(f"已导出重点议题候选：{len(entries)} 个 → {args.key_topics}", file=sys.stderr)
     return 0
