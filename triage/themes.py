@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from .config import ConfigError, asset_path
@@ -37,18 +38,36 @@ WORD_THEME_PREFIX = "W-"
 
 @dataclass(frozen=True)
 class LexiconTheme:
-    """One listed recurring problem: stable code, Chinese name and the compiled patterns of its words."""
+    """One listed recurring problem: stable code, Chinese name, its plain words and its regular expressions.
+
+    Plain words are matched as substrings (many times faster than a regular expression, and most terms are plain).
+    """
 
     code: str
     name: str
-    patterns: tuple[re.Pattern[str], ...]
+    words: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def of_terms(cls, code: str, name: str, terms: Sequence[str]) -> "LexiconTheme":
+        plain = tuple(t for t in terms if re.escape(t) == t)
+        return cls(code, name, plain, tuple(re.compile(t) for t in terms if re.escape(t) != t))
+
+    def evidence(self, title: str, body: str, title_weight: float) -> float:
+        """Each term once: ``title_weight`` if the title has it, else 1 if the body does."""
+        found = 0.0
+        for word in self.words:
+            found += title_weight if word in title else 1.0 if word in body else 0.0
+        for pattern in self.patterns:
+            found += title_weight if pattern.search(title) else 1.0 if pattern.search(body) else 0.0
+        return found
 
 
 def load_theme_lexicon(path: str | Path) -> list[LexiconTheme]:
     """The themes of a lexicon file of ``[[theme]]`` entries with ``code``, ``name`` and ``terms``."""
     try:
         entries = tomllib.loads(Path(path).read_text(encoding="utf-8"))["theme"]
-        themes = [LexiconTheme(str(e["code"]), str(e["name"]), tuple(re.compile(t) for t in e["terms"]))
+        themes = [LexiconTheme.of_terms(str(e["code"]), str(e["name"]), [str(t) for t in e["terms"]])
                   for e in entries]
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, re.error) as error:
         raise ConfigError(f"{path}: 主题词典无效（需要 [[theme]] 的 code、name、terms）：{error}") from None
@@ -105,9 +124,27 @@ def name_stem(extractor: NameExtractor, name: str) -> str:
 
 def problem_words(tokens: Sequence[str], names: Sequence[str], extractor: NameExtractor) -> list[str]:
     """``tokens`` without the words of place and organisation names or administrative areas."""
-    stems = [stem for stem in (name_stem(extractor, n) for n in names) if len(stem) >= 2]
-    return [t for t in tokens
-            if not extractor.admin.search(t) and not any(t in stem for stem in stems)]
+    inside_names = set()
+    for stem in (name_stem(extractor, n) for n in names):
+        if len(stem) >= 2:
+            inside_names.update(stem[i:j] for i in range(len(stem)) for j in range(i + 1, len(stem) + 1))
+    return [t for t in tokens if t not in inside_names and not _names_an_area(extractor.admin, t)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _names_an_area(admin: re.Pattern[str], token: str) -> bool:
+    """Whether a token holds an administrative area (A3区, 澄州市); cached, as the same tokens recur."""
+    return admin.search(token) is not None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one suggestion tells the theme finder: evidence per listed theme, its problem words, and the names it
+    opens with (the place or organisation it is about)."""
+
+    scores: Counter[str]
+    words: Counter[str]
+    names: tuple[str, ...]
 
 
 class ThemeFinder:
@@ -115,7 +152,8 @@ class ThemeFinder:
 
     ``fit`` learns how many issues use each problem word (``issue_df_``), so the leading word of an unlisted issue
     is the one that sets it apart (TF-IDF over issues) rather than a word every issue uses. ``theme_of_`` maps issue
-    id -> theme id and ``labels_`` theme id -> label after ``fit``.
+    id -> theme id and ``labels_`` theme id -> label after ``fit``. What each suggestion says never changes, so its
+    reading is kept by id across fits: the service re-fits on every change of issues and reads only new suggestions.
     """
 
     def __init__(self, lexicon: Sequence[LexiconTheme], extractor: NameExtractor, title_weight: float = 3.0,
@@ -129,26 +167,28 @@ class ThemeFinder:
         self.n_issues_ = 0
         self.theme_of_: dict[str, str] = {}
         self.labels_: dict[str, str] = {}
+        self._readings: dict[str, Reading] = {}
 
-    def lexicon_scores(self, suggestion: Suggestion) -> Counter[str]:
-        """Theme code -> evidence in one suggestion: each listed word once, ``title_weight`` if in the title."""
-        scores: Counter[str] = Counter()
-        body = suggestion.body[:self.body_chars]
-        for theme in self.lexicon:
-            for pattern in theme.patterns:
-                if pattern.search(suggestion.title):
-                    scores[theme.code] += self.title_weight
-                elif pattern.search(body):
-                    scores[theme.code] += 1.0
-        return scores
+    def read(self, suggestion: Suggestion, tokens: Sequence[str]) -> Reading:
+        """The suggestion's reading, from the cache when it was read before."""
+        reading = self._readings.get(suggestion.id)
+        if reading is None:
+            body = suggestion.body[:self.body_chars]
+            scores = Counter({theme.code: found for theme in self.lexicon
+                              if (found := theme.evidence(suggestion.title, body, self.title_weight))})
+            opening = self.extractor.names(suggestion.title) + self.extractor.names(body)
+            # Names anywhere in the text are masked: a place named late in the body is still a place, not a problem.
+            everywhere = opening + self.extractor.names(suggestion.body[self.body_chars:])
+            reading = Reading(scores, Counter(problem_words(tokens, everywhere, self.extractor)),
+                              tuple(dict.fromkeys(opening)))
+            self._readings[suggestion.id] = reading
+        return reading
 
     def issue_words(self, originals: Sequence[Suggestion], tokens: Sequence[Sequence[str]]) -> Counter[str]:
         """The problem words of an issue's originals, counted."""
         words: Counter[str] = Counter()
         for suggestion, words_of in zip(originals, tokens):
-            # Names anywhere in the text: a place named late in the body is still a place, not a problem.
-            names = self.extractor.names(suggestion.title) + self.extractor.names(suggestion.body)
-            words.update(problem_words(words_of, names, self.extractor))
+            words.update(self.read(suggestion, words_of).words)
         return words
 
     def fit(self, issues: Sequence[Issue], suggestions: Sequence[Suggestion],
@@ -163,7 +203,7 @@ class ThemeFinder:
             kept = kept or [position[m] for m in issue.members if m in position]
             scores: Counter[str] = Counter()
             for i in kept:
-                scores.update(self.lexicon_scores(suggestions[i]))
+                scores.update(self.read(suggestions[i], tokens[i]).scores)
             best = min(scores, key=lambda code: (-scores[code], order[code]), default=None)
             if best is not None and scores[best] >= self.min_score:
                 self.theme_of_[issue.id] = best
@@ -229,7 +269,7 @@ def describe_themes(finder: ThemeFinder, issues: Sequence[Issue], suggestions: S
         dates = [s.submitted_at for s in originals if s.submitted_at is not None]
         places = list(dict.fromkeys(
             [s.district for s in originals if s.district]
-            + [place for issue in group if (place := issue_place(finder.extractor, issue, suggestions, position))]))
+            + [place for issue in group if (place := issue_place(finder, issue, suggestions, tokens, position))]))
         themes.append(Theme(
             id=theme_id, label=finder.labels_[theme_id],
             source="words" if theme_id.startswith(WORD_THEME_PREFIX) else "lexicon",
@@ -244,19 +284,21 @@ def describe_themes(finder: ThemeFinder, issues: Sequence[Issue], suggestions: S
     return sorted(themes, key=lambda t: (-t.submitters, -t.size, t.id))
 
 
-def issue_place(extractor: NameExtractor, issue: Issue, suggestions: Sequence[Suggestion],
-                position: Mapping[str, int]) -> str | None:
-    """The place or organisation an issue is about: the name its members mention most (first member breaks ties)."""
+def issue_place(finder: ThemeFinder, issue: Issue, suggestions: Sequence[Suggestion],
+                tokens: Sequence[Sequence[str]], position: Mapping[str, int]) -> str | None:
+    """The place or organisation an issue is about: the name its members open with most (first mention breaks ties)."""
     names: Counter[str] = Counter()
     for m in issue.members:
         if m in position:
-            s = suggestions[position[m]]
-            names.update(list(dict.fromkeys(extractor.names(s.title) + extractor.names(s.body[:extractor.body_chars]))))
+            names.update(finder.read(suggestions[position[m]], tokens[position[m]]).names)
     return names.most_common(1)[0][0] if names else None
 
 
 def find_themes(issues: Sequence[Issue], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
-                config: dict) -> list[Theme]:
-    """Every issue under a theme, described; the corpus is ``suggestions`` with their ``tokens``, by position."""
-    finder = theme_finder_from_config(config).fit(issues, suggestions, tokens)
+                config: dict, finder: ThemeFinder | None = None) -> list[Theme]:
+    """Every issue under a theme, described; the corpus is ``suggestions`` with their ``tokens``, by position.
+
+    Pass the same ``finder`` on every call over a growing corpus, so suggestions already read are not read again.
+    """
+    finder = (finder or theme_finder_from_config(config)).fit(issues, suggestions, tokens)
     return describe_themes(finder, issues, suggestions, tokens, config["themes"]["keywords_per_theme"])

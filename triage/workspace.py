@@ -29,7 +29,7 @@ from .neighbours import NeighbourIndex
 from .records import Issue, Score, Suggestion
 from .segment import Segmenter, segmenter_from_config
 from .theme_rank import rank_themes
-from .themes import Theme, find_themes
+from .themes import Theme, find_themes, theme_finder_from_config
 
 Progress = Callable[[float, str], None]
 
@@ -75,6 +75,8 @@ class Workspace:
         self.finder = IssueFinder(**section["finder"])
         self._names = name_extractor_from_config(config)
         self._digest_scorer = rank.digest_scorer_from_config(config)
+        # Kept across refreshes: it remembers what each suggestion says, so only new suggestions are read again.
+        self._theme_finder = theme_finder_from_config(config)
         self._neighbours_shown = section["nearest_shown"]
         self._merge_on_add = section["merge_on_add"]
         self._lock = threading.RLock()
@@ -466,7 +468,8 @@ class Workspace:
         with self._lock:
             issues = self._issues()
             if "themes" not in self._cache:
-                self._cache["themes"] = find_themes(list(issues.values()), self.suggestions, self.tokens, self.config)
+                self._cache["themes"] = find_themes(list(issues.values()), self.suggestions, self.tokens, self.config,
+                                                    self._theme_finder)
             return self._cache["themes"]
 
     def theme_candidates(self) -> list[tuple[Theme, Score]]:
