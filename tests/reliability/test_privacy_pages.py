@@ -11,6 +11,7 @@ import re
 
 import docx
 import httpx
+import openpyxl
 from sqlalchemy import select
 
 from api.store import Store
@@ -49,7 +50,7 @@ def test_pages_and_exports_mask_personal_data_and_the_store_keeps_it(server):
             assert decided.status_code == 201
     with httpx.Client(base_url=server.url, follow_redirects=True, timeout=60) as browser:
         assert browser.post("/web/login", data={"key": server.keys["reviewer"]}).status_code == 200
-        pages = ["/web/issues", f"/web/issues/{issue_id}", "/web/digest", "/web/feedback",
+        pages = ["/web/themes", "/web/issues", f"/web/issues/{issue_id}", "/web/digest", "/web/feedback",
                  f"/web/feedback/{items[0]['submitter']}", "/web/feedback.csv", f"/web/issues?q={PHONE[:7]}"]
         pages += [f"/web/suggestions/{item['id']}" for item in items]
         shown: dict[str, str] = {}
@@ -61,6 +62,9 @@ def test_pages_and_exports_mask_personal_data_and_the_store_keeps_it(server):
             response = browser.get("/web/exports/digest", params={"format": fmt})
             assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
             shown[f"digest.{fmt}"] = response.text
+        book = openpyxl.load_workbook(io.BytesIO(browser.get("/web/exports/triage.xlsx").content))
+        shown["triage.xlsx"] = "\n".join(str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
+                                         for value in row if value is not None)
         for path in ("/web/exports/digest?format=docx", "/web/exports/key-topics.docx"):
             document = docx.Document(io.BytesIO(browser.get(path).content))
             shown[path] = "\n".join([p.text for p in document.paragraphs]
