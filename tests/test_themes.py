@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
+from test_rank import Corpus as IssueCorpus
+from test_rank import suggestion
 
-from triage.config import ConfigError, load_config
+from triage.config import ConfigError
 from triage.evaluate import GoldError, evaluate_themes, load_gold_themes
-from triage.label import describe_issues
 from triage.pipeline import prepare
 from triage.records import Suggestion
-from triage.segment import segmenter_from_config
 from triage.theme_rank import rank_themes
 from triage.theme_reports import theme_entries, write_key_topics_md, write_themes_csv, write_themes_json
 from triage.themes import find_themes, load_theme_lexicon
@@ -25,31 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "suggestions.csv"
 
 
-@pytest.fixture(scope="module")
-def config() -> dict:
-    return load_config()
-
-
-@pytest.fixture(scope="module")
-def segmenter(config):
-    return segmenter_from_config(config)
-
-
-def suggestion(id: str, title: str, submitter: str, body: str = "", **fields) -> Suggestion:
-    fields.setdefault("submitted_at", datetime(2024, 5, 1))
-    return Suggestion(id=id, title=title, body=body, submitter=submitter, **fields)
-
-
-class Corpus:
+class Corpus(IssueCorpus):
     """Suggestions grouped into issues, described, put under themes and ranked as the pipeline does."""
 
     def __init__(self, groups: dict[str, list[Suggestion]], config: dict, segmenter):
-        self.suggestions = [s for members in groups.values() for s in members]
-        self.tokens = [segmenter.tokens(s.text) for s in self.suggestions]
-        position = {s.id: i for i, s in enumerate(self.suggestions)}
-        indices = {issue_id: [position[s.id] for s in members] for issue_id, members in groups.items()}
-        self.issues = describe_issues(indices, self.suggestions, self.tokens,
-                                      np.eye(len(self.suggestions), dtype=np.float32), config)
+        super().__init__(groups, config, segmenter)
         self.themes = find_themes(self.issues, self.suggestions, self.tokens, config)
         self.candidates, self.measures = rank_themes(self.themes, self.suggestions, self.tokens, config)
 
@@ -112,10 +90,7 @@ def test_one_submitters_issue_is_never_a_candidate_however_endorsed(config, segm
 
 def test_theme_reports_list_each_theme_with_its_issues_and_examples(config, segmenter, tmp_path):
     corpus = Corpus({**NIMBY, **FLOODS}, config, segmenter)
-    from triage.rank import rank_key_topics
-
-    ranked_issues = rank_key_topics(corpus.issues, corpus.suggestions, corpus.tokens, config)
-    entries = theme_entries(corpus.themes, corpus.candidates, ranked_issues, corpus.suggestions)
+    entries = theme_entries(corpus.themes, corpus.candidates, corpus.key_topics(), corpus.suggestions)
     write_key_topics_md(tmp_path / "key_topics.md", entries, top_n=1, issues_shown=2)
     write_themes_csv(tmp_path / "themes.csv", entries, issues_shown=2)
     text = (tmp_path / "key_topics.md").read_text(encoding="utf-8")
