@@ -28,7 +28,7 @@ from triage.config import load_config
 from triage.embed import l2_normalise
 from triage.evaluate import evaluate_themes, load_gold, load_gold_themes
 from triage.pipeline import analyse
-from triage.themes import find_themes
+from triage.themes import find_themes, theme_finder_from_config
 
 DATA = Path("/work/shared/data/tipdm2020c")
 
@@ -54,7 +54,8 @@ def main() -> int:
         varied = copy.deepcopy(config)
         varied["themes"].update(settings)
         started = time.perf_counter()
-        themes = find_themes(issues, corpus.suggestions, corpus.tokens, varied)
+        themes = find_themes(issues, corpus.suggestions, corpus.tokens, varied,
+                             theme_finder_from_config(varied, corpus.segmenter))
         seconds = time.perf_counter() - started
         theme_of_issue = {issue_id: theme.id for theme in themes for issue_id in theme.issues}
         return (evaluate_themes({s: theme_of_issue[i] for s, i in issue_of.items()}, gold, gold_themes),

@@ -44,6 +44,12 @@ class Segmenter:
         return [w for w in self._tokenizer.lcut(text)
                 if len(w) >= self.min_len and w not in self._stop and not _MEANINGLESS.match(w)]
 
+    def in_dictionary(self, word: str) -> bool:
+        """Whether jieba's dictionary (or the user dictionary) knows the word. Names of estates, companies and people
+        mostly are not: jieba finds them by its HMM, so this tells a common word from a proper name."""
+        self._tokenizer.check_initialized()
+        return self._tokenizer.FREQ.get(word, 0) > 0
+
     def fit(self, documents: Iterable[Sequence[str]]) -> "Segmenter":
         """Learn document frequencies from tokenised documents, forgetting earlier ones."""
         self.df_, self.n_docs_ = Counter(), 0

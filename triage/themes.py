@@ -10,9 +10,9 @@ words (餐饮 and 光污染 are both shops disturbing the homes above them).
 What the text says decides instead. ``models/themes.toml`` lists recurring problems with the words that name them,
 written from the remits of the city's departments. An issue takes the theme whose words its original members use
 most (a word in a title counts ``title_weight`` times one in the body's opening, since a title states the problem).
-An issue that names no listed problem is grouped by its own leading problem word (its highest-weighted jieba word
-once names of places and organisations are taken out), so the same unlisted problem raised at several places still
-forms one theme. Theme ids follow from the lexicon code or that word, so a re-cluster keeps them by construction.
+An issue that names no listed problem is grouped by its own leading problem word (its highest-weighted word that
+jieba's dictionary knows, once names of places and organisations are taken out: jieba finds most proper names outside
+its dictionary), so the same unlisted problem raised at several places still forms one theme. Theme ids follow from the lexicon code or that word, so a re-cluster keeps them by construction.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -31,6 +31,7 @@ from .config import ConfigError, asset_path
 from .label import ClassTfidf
 from .names import NameExtractor, name_extractor_from_config
 from .records import Issue, Suggestion
+from .segment import Segmenter, segmenter_from_config
 
 # Prefix of the ids of themes found by a leading problem word rather than the lexicon.
 WORD_THEME_PREFIX = "W-"
@@ -122,13 +123,15 @@ def name_stem(extractor: NameExtractor, name: str) -> str:
     return name[:match.start()] if match else name
 
 
-def problem_words(tokens: Sequence[str], names: Sequence[str], extractor: NameExtractor) -> list[str]:
-    """``tokens`` without the words of place and organisation names or administrative areas."""
+def problem_words(tokens: Sequence[str], names: Sequence[str], extractor: NameExtractor,
+                  known: Callable[[str], bool]) -> list[str]:
+    """The dictionary words (``known``) of ``tokens`` that are not inside a place or organisation name or an
+    administrative area: jieba finds most proper names (富惠, 星沙, 余易贷) outside its dictionary."""
     inside_names = set()
     for stem in (name_stem(extractor, n) for n in names):
         if len(stem) >= 2:
             inside_names.update(stem[i:j] for i in range(len(stem)) for j in range(i + 1, len(stem) + 1))
-    return [t for t in tokens if t not in inside_names and not _names_an_area(extractor.admin, t)]
+    return [t for t in tokens if t not in inside_names and known(t) and not _names_an_area(extractor.admin, t)]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -156,10 +159,11 @@ class ThemeFinder:
     reading is kept by id across fits: the service re-fits on every change of issues and reads only new suggestions.
     """
 
-    def __init__(self, lexicon: Sequence[LexiconTheme], extractor: NameExtractor, title_weight: float = 3.0,
-                 body_chars: int = 200, min_score: float = 2.0):
+    def __init__(self, lexicon: Sequence[LexiconTheme], extractor: NameExtractor, known: Callable[[str], bool],
+                 title_weight: float = 3.0, body_chars: int = 200, min_score: float = 2.0):
         self.lexicon = lexicon
         self.extractor = extractor
+        self.known = known
         self.title_weight = title_weight
         self.body_chars = body_chars
         self.min_score = min_score
@@ -179,7 +183,7 @@ class ThemeFinder:
             opening = self.extractor.names(suggestion.title) + self.extractor.names(body)
             # Names anywhere in the text are masked: a place named late in the body is still a place, not a problem.
             everywhere = opening + self.extractor.names(suggestion.body[self.body_chars:])
-            reading = Reading(scores, Counter(problem_words(tokens, everywhere, self.extractor)),
+            reading = Reading(scores, Counter(problem_words(tokens, everywhere, self.extractor, self.known)),
                               tuple(dict.fromkeys(opening)))
             self._readings[suggestion.id] = reading
         return reading
@@ -231,11 +235,13 @@ def word_theme_id(word: str) -> str:
     return WORD_THEME_PREFIX + hashlib.sha1(word.encode("utf-8")).hexdigest()[:8]
 
 
-def theme_finder_from_config(config: dict) -> ThemeFinder:
+def theme_finder_from_config(config: dict, segmenter: Segmenter | None = None) -> ThemeFinder:
+    """The configured finder; ``segmenter`` (the corpus's own, or the configured one) tells words from names."""
     section = config["themes"]
     lexicon = load_theme_lexicon(asset_path(config, section["lexicon"]))
-    return ThemeFinder(lexicon, name_extractor_from_config(config), section["title_weight"], section["body_chars"],
-                       section["min_score"])
+    known = (segmenter or segmenter_from_config(config)).in_dictionary
+    return ThemeFinder(lexicon, name_extractor_from_config(config), known, section["title_weight"],
+                       section["body_chars"], section["min_score"])
 
 
 def _counts(values) -> dict[str, int]:

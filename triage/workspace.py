@@ -76,7 +76,7 @@ class Workspace:
         self._names = name_extractor_from_config(config)
         self._digest_scorer = rank.digest_scorer_from_config(config)
         # Kept across refreshes: it remembers what each suggestion says, so only new suggestions are read again.
-        self._theme_finder = theme_finder_from_config(config)
+        self._theme_finder = theme_finder_from_config(config, self.segmenter)
         self._neighbours_shown = section["nearest_shown"]
         self._merge_on_add = section["merge_on_add"]
         self._lock = threading.RLock()
