@@ -16,6 +16,8 @@ from api_server import assert_error
 ROUTES = [
     ("POST", "/v1/suggestions", {"id": "auth-1", "title": "t"}, "intake"),
     ("POST", "/v1/score", {"title": "t"}, "intake"),
+    ("GET", "/v1/themes", None, "reviewer"),
+    ("GET", "/v1/themes/T-nimby", None, "reviewer"),
     ("GET", "/v1/issues", None, "reviewer"),
     ("GET", "/v1/issues/I00001", None, "reviewer"),
     ("GET", "/v1/digest", None, "reviewer"),
@@ -38,7 +40,8 @@ def call(client: httpx.Client, method: str, path: str, body):
 
 def test_the_table_covers_every_route(server):
     documented = {(m.upper(), p) for p, ops in server.app.openapi()["paths"].items() for m in ops}
-    tested = {(m, p.split("?")[0].replace("I00001", "{issue_id}").replace("some-job", "{job_id}")
+    tested = {(m, p.split("?")[0].replace("I00001", "{issue_id}").replace("T-nimby", "{theme_id}")
+               .replace("some-job", "{job_id}")
                .replace("some-key", "{key_id}")) for m, p, _, _ in ROUTES}
     assert documented - tested == {("GET", "/healthz")}
 
