@@ -51,9 +51,11 @@ def leave_cores_to_the_model() -> None:
 
 
 def warm_up(workspace: Workspace) -> None:
-    """Load the embedding model and compute the rankings now rather than on the first request."""
+    """Load the embedding model, file the stored originals for repost linking and compute the rankings now rather
+    than on the first request."""
     embedder = workspace.embedder
     getattr(embedder, "inner", embedder).embed(["预热"])
+    workspace.linker
     workspace.key_topics()
     workspace.digest()
 

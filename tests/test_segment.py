@@ -41,3 +41,20 @@ def test_keywords_are_deterministic_and_capped(segmenter):
     assert fitted.keywords(tokens, k=3) == fitted.keywords(list(tokens), k=3)
     assert len(fitted.keywords(tokens, k=3)) == 3
     assert fitted.keywords(tokens, k=1) == ["路灯"]
+
+
+def test_cached_tokens_equal_fresh_ones_and_a_new_user_dictionary_is_never_served_old_cuts(tmp_path):
+    from triage.token_cache import TokenCache
+
+    texts = ["老旧小区改造中加装电梯难，物业公司不配合", "丽发新城小区旁建搅拌站扰民", "丽发新城小区旁建搅拌站扰民"]
+    userdict = tmp_path / "user.txt"
+    userdict.write_text("加装电梯\n", encoding="utf-8")
+    cache = tmp_path / "tokens.sqlite"
+    first = TokenCache(Segmenter(userdict=userdict), cache)
+    assert first.tokens(texts) == [Segmenter(userdict=userdict).tokens(t) for t in texts]
+    assert first.last_new == 2
+    again = TokenCache(Segmenter(userdict=userdict), cache)
+    assert again.tokens(texts) == first.tokens(texts) and again.last_new == 0
+    userdict.write_text("加装电梯\n丽发新城小区\n", encoding="utf-8")
+    edited = TokenCache(Segmenter(userdict=userdict), cache)
+    assert "丽发新城小区" in edited.tokens(texts)[1] and edited.last_new == 2

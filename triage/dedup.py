@@ -54,38 +54,47 @@ class DuplicateLinker:
 
     def find(self, suggestion: Suggestion) -> str | None:
         """The id of the original this suggestion repeats, or ``None``; registers nothing."""
-        key = self._key(suggestion)
+        return self._match(self._key(suggestion))[0]
+
+    def _match(self, key: str) -> tuple[str | None, tuple[np.ndarray, list[tuple[int, bytes]]] | None]:
+        """The original a text key repeats, and the key's signature when one was computed (so ``add`` can file it
+        without computing it again)."""
         if not key:
-            return None
+            return None, None
         if key in self._by_key:
-            return self._by_key[key]
+            return self._by_key[key], None
         if len(key) < self.min_chars:
-            return None
-        shingles, buckets = self._signature(key)
+            return None, None
+        signature = self._signature(key)
+        shingles, buckets = signature
         for bucket in buckets:
             leader = self._leaders.get(bucket)
             if leader is not None and self._jaccard(shingles, self._shingles[leader]) >= self.threshold:
-                return leader
-        return None
+                return leader, signature
+        return None, signature
 
     def add(self, suggestion: Suggestion) -> str | None:
         """Like ``find``, and registers the suggestion as an original when it repeats nothing."""
-        original = self.find(suggestion)
+        key = self._key(suggestion)
+        original, signature = self._match(key)
         if original is None:
-            self.register(suggestion)
+            self._file(suggestion.id, key, signature)
         return original
 
     def register(self, suggestion: Suggestion) -> None:
         """File a suggestion already known to be an original (restoring saved state), without matching it."""
-        key = self._key(suggestion)
+        self._file(suggestion.id, self._key(suggestion), None)
+
+    def _file(self, suggestion_id: str, key: str,
+              signature: tuple[np.ndarray, list[tuple[int, bytes]]] | None) -> None:
         if not key:
             return
-        self._by_key.setdefault(key, suggestion.id)
+        self._by_key.setdefault(key, suggestion_id)
         if len(key) >= self.min_chars:
-            shingles, buckets = self._signature(key)
-            self._shingles[suggestion.id] = shingles
+            shingles, buckets = signature or self._signature(key)
+            self._shingles[suggestion_id] = shingles
             for bucket in buckets:
-                self._leaders.setdefault(bucket, suggestion.id)
+                self._leaders.setdefault(bucket, suggestion_id)
 
     @staticmethod
     def _jaccard(x: np.ndarray, y: np.ndarray) -> float:

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from .dedup import link_duplicates
-from .embed import embedder_from_config, passage_text
+from .embed import cache_folder, embedder_from_config, passage_text
 from .intake import IntakeResult, Limits, load
 from .records import Rejection, Suggestion
 from .segment import Segmenter, segmenter_from_config
+from .token_cache import TokenCache
 from .workspace import Workspace
 
 
@@ -72,7 +73,10 @@ def prepare(
         duplicates = link_duplicates(suggestions, config)
     with timings.step("segment"):
         segmenter = segmenter_from_config(config)
-        tokens = [segmenter.tokens(s.text) for s in suggestions]
+        texts = [s.text for s in suggestions]
+        folder = cache_folder(config)
+        tokens = (TokenCache(segmenter, folder / "tokens.sqlite").tokens(texts) if folder is not None
+                  else [segmenter.tokens(text) for text in texts])
         segmenter.fit(tokens)
         k = config["segment"]["keywords_per_suggestion"]
         keywords = [segmenter.keywords(t, k) for t in tokens]

@@ -29,15 +29,24 @@ class Segmenter:
         self.userdict = userdict
         self.stopwords = stopwords
         self.min_len = min_len
-        self._tokenizer = jieba.Tokenizer()
-        if userdict is not None:
-            self._tokenizer.load_userdict(str(userdict))
+        self._jieba: jieba.Tokenizer | None = None
         self._stop = set()
         if stopwords is not None:
             self._stop = {w.strip() for w in Path(stopwords).read_text(encoding="utf-8").splitlines()
                           if w.strip() and not w.startswith("#")}
         self.df_: Counter[str] = Counter()
         self.n_docs_: int = 0
+
+    @property
+    def _tokenizer(self) -> jieba.Tokenizer:
+        """jieba with the user dictionary, loaded when first needed: with tokens cached (``triage.token_cache``)
+        a run may never need it, and loading its dictionary takes about a second."""
+        if self._jieba is None:
+            tokenizer = jieba.Tokenizer()
+            if self.userdict is not None:
+                tokenizer.load_userdict(str(self.userdict))
+            self._jieba = tokenizer
+        return self._jieba
 
     def tokens(self, text: str) -> list[str]:
         """Content words of ``text`` in order: no stop words, no punctuation or bare numbers, no single characters."""

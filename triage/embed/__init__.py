@@ -8,7 +8,7 @@ from ..segment import Segmenter
 from .base import Embedder, l2_normalise
 from .cache import CachedEmbedder
 
-__all__ = ["Embedder", "CachedEmbedder", "embedder_from_config", "make_embedder", "passage_text", "l2_normalise"]
+__all__ = ["Embedder", "CachedEmbedder", "cache_folder", "embedder_from_config", "make_embedder", "passage_text", "l2_normalise"]
 
 
 def make_embedder(name: str, segmenter: Segmenter | None = None, cache_dir: str | Path | None = None) -> Embedder:
@@ -37,13 +37,18 @@ def make_embedder(name: str, segmenter: Segmenter | None = None, cache_dir: str 
 def embedder_from_config(config: dict, name: str | None = None, segmenter: Segmenter | None = None) -> Embedder:
     """The configured embedder (or ``name``) with its cache. A relative ``cache_dir`` is taken from the project
     folder (beside ``models/``), so the cache is found whatever folder a command runs in."""
+    return make_embedder(name or config["embed"]["name"], segmenter, cache_folder(config))
+
+
+def cache_folder(config: dict) -> Path | None:
+    """Where vectors (and tokens) are cached, ``embed.cache_dir``; a relative one is taken from the project folder
+    (beside ``models/``), so the cache is found whatever folder a command runs in. ``None``: no cache."""
     from ..config import MODELS_DIR
 
-    section = config["embed"]
-    cache_dir = section.get("cache_dir")
-    if cache_dir is not None and not Path(cache_dir).is_absolute():
-        cache_dir = Path(config.get("_dir", MODELS_DIR)).parent / cache_dir
-    return make_embedder(name or section["name"], segmenter, cache_dir)
+    cache_dir = config["embed"].get("cache_dir")
+    if cache_dir is None:
+        return None
+    return Path(cache_dir) if Path(cache_dir).is_absolute() else Path(config.get("_dir", MODELS_DIR)).parent / cache_dir
 
 
 def passage_text(suggestion: Suggestion, max_body_chars: int) -> str:
