@@ -1,7 +1,7 @@
 """The main job's answers on the shipped sample do not change unless a change means them to.
 
-Speed work (caches, incremental updates, arrays instead of loops) must leave every issue, keyword, topic, score and
-ranking exactly as it was. ``fixtures/sample_answers.json`` holds them as the main job gave them; a change that is
+Speed work (caches, incremental updates, arrays instead of loops) must leave every issue, theme, keyword, topic,
+score and ranking exactly as it was. ``fixtures/sample_answers.json`` holds them as the main job gave them; a change that is
 meant to change results regenerates it and says why in its commit:
 
     TRIAGE_UPDATE_FIXTURES=1 .venv/bin/python -m pytest tests/test_regression.py
@@ -27,10 +27,12 @@ def answers_on_the_sample() -> dict:
                    for issue in workspace.issues()},
         "key_topics": [[issue.id, score.to_dict()] for issue, score in workspace.key_topics()],
         "digest": [[s.id, score.to_dict(), issue_id] for s, score, issue_id in workspace.digest()],
+        "themes": [theme.to_dict() for theme in workspace.themes()],
+        "theme_candidates": [[theme.id, score.to_dict()] for theme, score in workspace.theme_candidates()],
     }
 
 
-def test_the_sample_gets_the_same_issues_keywords_topics_scores_and_rankings():
+def test_the_sample_gets_the_same_issues_themes_keywords_topics_scores_and_rankings():
     found = json.loads(json.dumps(answers_on_the_sample(), ensure_ascii=False))
     if os.environ.get("TRIAGE_UPDATE_FIXTURES"):
         FIXTURE.write_text(json.dumps(found, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -38,3 +40,5 @@ def test_the_sample_gets_the_same_issues_keywords_topics_scores_and_rankings():
     assert found["issues"] == expected["issues"]
     assert found["key_topics"] == expected["key_topics"]
     assert found["digest"] == expected["digest"]
+    assert found["themes"] == expected["themes"]
+    assert found["theme_candidates"] == expected["theme_candidates"]
