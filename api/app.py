@@ -93,7 +93,7 @@ def create_app(db_url: str, config: dict | None = None, workspace: Workspace | N
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(web.router)  # the reviewer workspace's pages (api/web), outside the OpenAPI document
-    install_error_handlers(app)
+    install_error_handlers(app, page=web.fault_page)
     app.add_middleware(CatchAll)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -6,17 +6,22 @@ shape here, so a client never has to parse two formats and a malformed body neve
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .messages import TYPE_NAMES, error_message
 from .schemas import PATTERN_CODES
+from .store.faults import classify
+
+# How a page (not the API) shows a store fault: the web workspace renders it as HTML.
+FaultPage = Callable[[Request, str, int, dict[str, str]], Response]
 
 log = logging.getLogger("api.errors")
 
@@ -95,7 +100,23 @@ def translate(error: dict[str, Any]) -> dict[str, Any]:
     return {"code": code, "message": error_message(code, **details), "field": field}
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, page: FaultPage | None = None, page_prefix: str = "/web") -> None:
+    """``page`` answers store faults on paths under ``page_prefix`` (the reviewers' pages) in HTML."""
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _store_fault(request: Request, error: SQLAlchemyError) -> Response:
+        """A store that is away, full or read-only is a 503/507 with Retry-After; any other database error is a bug."""
+        fault = classify(error)
+        if fault is None:
+            raise error
+        service = request.app.state.service
+        service.store.watch.fault(fault)
+        wait = service.settings.store_retry_after
+        headers = {"Retry-After": str(wait)}
+        if page is not None and request.url.path.startswith(page_prefix):
+            return page(request, error_message(fault.code, retry_after=wait), fault.status, headers)
+        return error_response(fault.status, fault.code, None, headers=headers, retry_after=wait)
+
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
         return JSONResponse(error_body(error.code, error.message, error.field), status_code=error.status,

@@ -11,9 +11,11 @@ import time
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import ApiError
 from .messages import JOB_MESSAGES
+from .store.faults import classify, first_line
 from .store.models import AuditRow, JobRow, utcnow
 
 log = logging.getLogger("api.jobs")
@@ -95,6 +97,16 @@ class JobRunner:
                          result={"changed": changed, "issues": issues},
                          message=JOB_MESSAGES["succeeded"].format(changed=changed, issues=issues))
         except Exception as error:  # a failed job is reported through its status, never lost in a thread
-            log.exception("re-cluster job %s failed", job_id)
-            self._update(job_id, status="failed", finished_at=utcnow(),
-                         message=JOB_MESSAGES["failed"].format(detail=error))
+            # The workspace may hold memberships the store never got: the next write reloads it from the store.
+            service.reload_pending = True
+            fault = classify(error)
+            if fault is None:
+                log.exception("re-cluster job %s failed", job_id)
+            else:
+                service.store.watch.fault(fault)
+                log.warning("re-cluster job %s failed: %s: %s", job_id, fault.code, fault.reason)
+            try:
+                self._update(job_id, status="failed", finished_at=utcnow(),
+                             message=JOB_MESSAGES["failed"].format(detail=fault.reason if fault else error))
+            except SQLAlchemyError as again:
+                log.warning("re-cluster job %s: its failure could not be recorded: %s", job_id, first_line(again))

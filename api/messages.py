@@ -51,6 +51,13 @@ ERRORS: dict[str, str] = {
     # 429 / 500
     "rate_limited": "请求过于频繁，请 {retry_after} 秒后重试",
     "internal_error": "服务器内部错误，请稍后重试；如持续出现请联系管理员",
+    # 503 / 507: the store is away, full or read-only; nothing of the request was saved
+    "store_unavailable": "数据库暂时无法访问（可能正在重启或维护），本次请求未作任何更改；请在 {retry_after} 秒后"
+                         "以相同编号重试",
+    "store_full": "数据库所在磁盘已满或拒绝写入，本次请求未作任何更改；请通知管理员清理磁盘，并在 {retry_after} 秒后"
+                  "以相同编号重试",
+    "store_read_only": "数据库当前只能读取、无法写入，本次请求未作任何更改；请通知管理员恢复写入权限，"
+                       "并在 {retry_after} 秒后以相同编号重试",
 }
 
 # Pydantic's type names in the words a submitter reads.

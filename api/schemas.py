@@ -343,6 +343,9 @@ class KeyCreated(KeyOut):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "unavailable"]
+    ready: bool = Field(description="数据库可以访问时为 true；为 false 时（状态码 503）负载均衡应暂停转发")
+    store: Literal["ok", "store_unavailable", "store_full", "store_read_only"] = Field(
+        description="数据库状态：ok，或最近一次故障（无法访问、磁盘已满、只读），写入成功后恢复为 ok")
     suggestions: int
     issues: int

@@ -1,8 +1,9 @@
 """The service's state: the store, the library's ``Workspace`` and the glue that keeps them in step.
 
 Writes follow one rule: the workspace decides (duplicate link, issue, scores), then everything it decided for a batch
-is committed in one transaction before the answer goes out. Writers take ``write_lock`` so the store sees changes
-in the order the workspace made them; scoring takes no lock of ours.
+is committed in one transaction before the answer goes out; if the store refuses the commit, the workspace is rolled
+back, so it never holds what the store does not. Writers take ``write_lock`` so the store sees changes in the order
+the workspace made them; scoring takes no lock of ours.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.intake import PRESETS, Limits, build_suggestion
@@ -105,6 +106,10 @@ class Service:
         self.keys = KeyChecker(store, settings.key_cache_seconds)
         self.rate = RateLimiter(settings.rate_per_second, settings.rate_burst)
         self.write_lock = threading.Lock()
+        # Ids of refused commits whose fate is unknown, and whether a failed save left the workspace ahead of the
+        # store (see ``_reconcile``).
+        self._unsure: set[str] = set()
+        self.reload_pending = False
         self.jobs = JobRunner(self)
 
     # -- start-up ------------------------------------------------------------------------------------------
@@ -211,17 +216,55 @@ class Service:
             results = {sid: result for sid, (_, result) in stored.items()}
             if fresh:
                 vectors = vectors[keep]
-                outcomes = self.workspace.add([s.suggestion for s in fresh], vectors)
-                try:
-                    with self.store.session() as session:
-                        self._persist(session, fresh, vectors, outcomes, actor)
-                except Exception:
-                    # The workspace already holds what the store refused: reload it so the two agree again.
-                    log.exception("storing a batch failed; reloading the workspace from the store")
-                    self._restore()
-                    raise
+                outcomes = self._commit(fresh, vectors, actor)
                 results.update((o.id, result_of(o)) for o in outcomes)
         return results, len(fresh), len(conflicts)
+
+    def _commit(self, fresh: list[Submission], vectors: np.ndarray, actor: str) -> list[Outcome]:
+        """Place ``fresh`` in the workspace and commit what it decided; if the store refuses, undo the placing.
+
+        The workspace decides first (the stored rows carry its answers), so a refused commit would leave it holding
+        suggestions the store never got: it is rolled back to where it stood. A commit cut by a store restart is
+        tried once more; being keyed by id, the retry first checks whether the cut commit went through after all.
+        Called under ``write_lock``.
+        """
+        self._reconcile()
+        checkpoint = self.workspace.checkpoint()
+        outcomes = self.workspace.add([s.suggestion for s in fresh], vectors)
+        moves = self.workspace.take_moves()
+        ids = [s.suggestion.id for s in fresh]
+
+        def persist(session: Session, retried: bool) -> None:
+            if retried and session.scalar(select(func.count()).select_from(SuggestionRow).where(
+                    SuggestionRow.id.in_(ids[:1]))):
+                return  # the first attempt's commit reached the store; its answer was lost with the connection
+            self._persist(session, fresh, vectors, outcomes, moves, actor)
+
+        try:
+            self.store.write(persist, self.settings.store_retry_pause)
+        except Exception:
+            self.workspace.rollback(checkpoint)
+            self._unsure.update(ids)
+            raise
+        return outcomes
+
+    def _reconcile(self) -> None:
+        """Reload the workspace from the store when a failed save may have left the two apart.
+
+        A commit can succeed while its answer is lost with the connection; the workspace was rolled back all the
+        same, so if any of those ids is in the store now, the store is right. A re-cluster whose save failed left
+        its new memberships in the workspace only. Called under ``write_lock``, before the next write.
+        """
+        if self._unsure and not self.reload_pending:
+            ids = sorted(self._unsure)
+            with self.store.session() as session:
+                self.reload_pending = any(session.scalar(select(func.count()).select_from(SuggestionRow).where(
+                    SuggestionRow.id.in_(ids[start:start + 500]))) for start in range(0, len(ids), 500))
+        if self.reload_pending:
+            log.warning("the workspace and the store may differ after a failed save; reloading it from the store")
+            self._restore()
+        self._unsure.clear()
+        self.reload_pending = False
 
     def _stored(self, submissions: dict[str, Submission],
                 skip_conflicts: bool) -> tuple[dict[str, tuple[str, dict]], set[str]]:
@@ -249,7 +292,7 @@ class Service:
         return found, conflicts
 
     def _persist(self, session: Session, fresh: Sequence[Submission], vectors: np.ndarray,
-                 outcomes: Sequence[Outcome], actor: str) -> None:
+                 outcomes: Sequence[Outcome], moves: dict[str, tuple[str, str]], actor: str) -> None:
         key = self.workspace.embedder.key
         by_id = {o.id: o for o in outcomes}
         now = utcnow()
@@ -273,7 +316,7 @@ class Service:
                                  target_id=s.id, detail={"duplicate_of": outcome.duplicate_of,
                                                          "issue_id": outcome.issue_id}))
         # Placing them may have merged issues: stored suggestions of a merged issue move with it.
-        moves = {sid: move for sid, move in self.workspace.take_moves().items() if sid not in by_id}
+        moves = {sid: move for sid, move in moves.items() if sid not in by_id}
         self.save_issues(session, {o.issue_id for o in outcomes if o.issue_id} | {to for _, to in moves.values()},
                          actor)
         session.flush()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run a command with a throw-away PostgreSQL server on 127.0.0.1, its URL in TRIAGE_TEST_PG_URL.
+# Run a command with a throw-away PostgreSQL server on 127.0.0.1, its URL in TRIAGE_TEST_PG_URL and its data
+# directory in TRIAGE_TEST_PG_DATA (the reliability tests restart and stop it with pg_ctl, as the postgres user).
 # The server is built from the machine's initdb/pg_ctl (PostgreSQL refuses to run as root, so they run as the
 # `postgres` user) and is stopped and removed when the command ends, whatever its outcome.
 # Without the binaries, or without root to switch user, the command runs without PostgreSQL and the
@@ -32,5 +33,6 @@ as_pg pg_ctl -D "$data/db" -l "$data/server.log" -w \
 as_pg psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE triage_test" >/dev/null
 
 export TRIAGE_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$port/triage_test"
+export TRIAGE_TEST_PG_DATA="$data/db"
 echo "with-postgres: PostgreSQL 已在 127.0.0.1:$port 启动" >&2
 "$@"

@@ -34,6 +34,15 @@ from .themes import Theme, find_themes, theme_finder_from_config
 Progress = Callable[[float, str], None]
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where the workspace stood before a write: how many suggestions, their issues and the next issue number."""
+
+    size: int
+    issue_of: dict[str, str]
+    next_issue: int
+
+
 @dataclass
 class Outcome:
     """What the pipeline says about one suggestion: its repost link, its issue and its scores."""
@@ -259,6 +268,25 @@ class Workspace:
                     issue_id = self._merge_neighbours(issue_id, position)
                 self._touched.add(issue_id)
             return [self.outcome(s.id) for s in suggestions]
+
+    def checkpoint(self) -> Checkpoint:
+        """The state ``rollback`` returns to: taken before ``add`` when the store may still refuse what it adds."""
+        with self._lock:
+            return Checkpoint(len(self.suggestions), self.assignments(), self._next_issue)
+
+    def rollback(self, checkpoint: Checkpoint) -> None:
+        """Forget everything added since ``checkpoint``, so the workspace holds again exactly what the store holds.
+
+        Rebuilt from the workspace's own suggestions, tokens and vectors (no store, no embedding, no segmenting):
+        a write the store refused because it was away must not need the store to be undone.
+        """
+        with self._lock:
+            n = checkpoint.size
+            kept, tokens = self.suggestions[:n], self.tokens[:n]
+            dim = self._index.dim if self._index is not None else 0
+            vectors = self._index.vectors[:n].copy() if n else np.zeros((0, dim), dtype=np.float32)
+            self.restore(kept, vectors, checkpoint.issue_of, tokens=tokens)
+            self._next_issue = max(self._next_issue, checkpoint.next_issue)
 
     def take_moves(self) -> dict[str, tuple[str, str]]:
         """Stored suggestions that merges moved to another issue since the last call: id -> (from, to)."""

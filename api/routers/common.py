@@ -17,7 +17,11 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     415: "请求体不是 JSON（unsupported_media_type），须带 Content-Type: application/json",
     422: "请求无效：字段缺失、类型错误、取值无效或 JSON 格式错误；field 指明出错字段",
     429: "请求过于频繁（rate_limited），见 Retry-After",
+    503: "数据库暂时无法访问（store_unavailable）或只读（store_read_only），未作任何更改；见 Retry-After，以相同编号重试",
+    507: "数据库所在磁盘已满（store_full），未作任何更改；见 Retry-After，以相同编号重试",
 }
+# Any route that reads or writes the store can meet it away, full or read-only.
+STORE_ERRORS = (503, 507)
 
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
@@ -27,12 +31,12 @@ def errors(*statuses: int, notes: dict[int, str] | None = None) -> dict[int | st
     """The ``responses=`` entry documenting the given error statuses with the common error body.
 
     The JSON content is named explicitly so routes that answer success in another format (``/metrics``) still
-    document their errors as JSON.
+    document their errors as JSON. The store's faults (``STORE_ERRORS``) are documented on every route.
     """
     notes = notes or {}
     return {status: {"model": ErrorBody, "description": notes.get(status, ERROR_DESCRIPTIONS[status]),
                      "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-            for status in statuses}
+            for status in (*statuses, *STORE_ERRORS)}
 
 
 AUTH_ERRORS = (401, 403, 429)

@@ -95,6 +95,13 @@ def render(request: Request, template: str, caller: Caller | None, status_code: 
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
+def fault_page(request: Request, message: str, status: int, headers: dict[str, str]) -> HTMLResponse:
+    """The page a reviewer sees while the store is away, full or read-only: what happened and when to try again."""
+    response = render(request, "missing.html", None, status_code=status, message=message)
+    response.headers.update(headers)
+    return response
+
+
 def download(content: bytes, filename: str, media_type: str) -> Response:
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

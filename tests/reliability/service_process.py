@@ -1,4 +1,7 @@
-"""The service in a process of its own, for tests that kill it: ``python service_process.py --db URL --port N``.
+"""The service in a process of its own, for tests that kill it or break what it stands on.
+
+``ServiceProcess`` starts it (this file as a script, or ``triage serve`` itself) and waits until it answers; run as a
+script, ``python service_process.py --db URL --port N``:
 
 It runs the app the way ``triage serve`` does (uvicorn, one worker) with the API tests' configuration (TF-IDF
 embedder, scratch cache) and no rate limit. ``--pause-in`` holds the process at one chosen moment and touches
@@ -11,14 +14,66 @@ embedder, scratch cache) and no rate limit. ``--pause-in`` holds the process at 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CLI = [sys.executable, "-c", "from triage.cli import main; raise SystemExit(main())"]
 sys.path.insert(0, str(HERE.parent / "api"))
 
-from api_server import service_config  # noqa: E402
+from api_server import free_port, service_config  # noqa: E402
+
+
+class ServiceProcess:
+    """One service process over ``db``; its log is ``log`` (in ``log_dir``). ``kill()`` is SIGKILL: nothing is
+    flushed or closed. ``popen`` goes to ``subprocess.Popen`` (for example a resource limit)."""
+
+    def __init__(self, db: str, cache: Path, *extra: str, cli: bool = False, log_dir: Path,
+                 **popen: Any):
+        self.db, self.port = db, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        if cli:
+            command = [*CLI, "serve", "--port", str(self.port), "--db", db, "--embedder", "tfidf",
+                       "--set", f'embed.cache_dir="{cache}"', "--set", "issues.finder.threshold=0.8"]
+        else:
+            command = [sys.executable, str(HERE / "service_process.py"), "--db", db, "--port", str(self.port),
+                       "--cache", str(cache), *extra]
+        self.log = log_dir / f"service.{self.port}.log"
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, **popen)
+        deadline = time.monotonic() + 120
+        while True:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.2)
+
+    def health(self) -> dict:
+        return httpx.get(f"{self.url}/healthz", timeout=30).json()
+
+    def kill(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.kill()
 
 
 def hold(session, marker: Path) -> None:

@@ -9,15 +9,11 @@ flushed, not committed), so the kill lands exactly where a half-stored batch wou
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -25,110 +21,17 @@ import pytest
 
 from api.auth import create_key
 from api.store import Store
-from api_server import free_port
 
 from corpus import suggestions
 from figures import report
+from service_process import ServiceProcess
+from stored import Stored
 from test_jobs import wait_for
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-CLI = [sys.executable, "-c", "from triage.cli import main; raise SystemExit(main())"]
 
 
-class Service:
-    """One service process over a SQLite file; ``kill()`` is SIGKILL, nothing is flushed or closed."""
-
-    def __init__(self, db_path: Path, cache: Path, *extra: str, cli: bool = False):
-        self.db_path, self.port = db_path, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        db = f"sqlite:///{db_path}"
-        if cli:
-            command = [*CLI, "serve", "--port", str(self.port), "--db", db, "--embedder", "tfidf",
-                       "--set", f'embed.cache_dir="{cache}"', "--set", "issues.finder.threshold=0.8"]
-        else:
-            command = [sys.executable, str(HERE / "service_process.py"), "--db", db, "--port", str(self.port),
-                       "--cache", str(cache), *extra]
-        self.log = db_path.with_suffix(f".{self.port}.log")
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while True:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.2)
-
-    def health(self) -> dict:
-        return httpx.get(f"{self.url}/healthz", timeout=30).json()
-
-    def kill(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-@dataclass
-class Stored:
-    """What the SQLite file holds, read directly (the service is dead or its answers are the thing under test)."""
-
-    suggestions: set[str]
-    embeddings: set[str]
-    members: dict[str, str]
-    created: set[str]  # audited suggestion.create
-    issues: set[str]
-    jobs: dict[str, tuple[str, str]] = field(default_factory=dict)
-    merges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # audited issue.merge moves, in order
-
-    @classmethod
-    def read(cls, path: Path) -> "Stored":
-        with sqlite3.connect(path) as db:
-            return cls(
-                suggestions={r[0] for r in db.execute("SELECT id FROM suggestions")},
-                embeddings={r[0] for r in db.execute("SELECT suggestion_id FROM embeddings")},
-                members=dict(db.execute("SELECT suggestion_id, issue_id FROM issue_members")),
-                created={r[0] for r in db.execute(
-                    "SELECT target_id FROM audit_log WHERE action = 'suggestion.create'")},
-                issues={r[0] for r in db.execute("SELECT id FROM issues")},
-                jobs={r[0]: (r[1], r[2]) for r in db.execute("SELECT id, status, message FROM jobs")},
-                merges=cls._merges(db),
-            )
-
-    @staticmethod
-    def _merges(db: sqlite3.Connection) -> dict[str, list[tuple[str, str]]]:
-        found: dict[str, list[tuple[str, str]]] = {}
-        for target, detail in db.execute(
-                "SELECT target_id, detail FROM audit_log WHERE action = 'issue.merge' ORDER BY id"):
-            move = json.loads(detail)
-            found.setdefault(target, []).append((move["from"], move["to"]))
-        return found
-
-    def answered_issue_holds(self, suggestion_id: str, answered: str) -> bool:
-        """The issue a suggestion was answered with is its stored issue, or led there through audited merges."""
-        issue = answered
-        for before, after in self.merges.get(suggestion_id, []):
-            if before != issue:
-                return False
-            issue = after
-        return self.members[suggestion_id] == issue
-
-    def assert_whole(self) -> None:
-        """No suggestion is half-stored: each has its vector, its issue and its audit entry, and nothing dangles."""
-        assert self.embeddings == self.suggestions
-        assert set(self.members) == self.suggestions
-        assert self.created == self.suggestions
-        assert set(self.members.values()) <= self.issues
+def serve(db_path: Path, cache: Path, *extra: str, cli: bool = False) -> ServiceProcess:
+    return ServiceProcess(f"sqlite:///{db_path}", cache, *extra, cli=cli, log_dir=db_path.parent)
 
 
 @pytest.fixture
@@ -144,7 +47,7 @@ def store_file(tmp_path) -> tuple[Path, dict[str, str]]:
     return path, keys
 
 
-def client(service: Service, key: str) -> httpx.Client:
+def client(service: ServiceProcess, key: str) -> httpx.Client:
     return httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {key}"}, timeout=120)
 
 
@@ -159,7 +62,7 @@ def test_kill_inside_a_batch_transaction_stores_none_of_that_batch(store_file, t
     path, keys = store_file
     batches = [suggestions(50, f"b{n}", seed=n) for n in range(4)]
     marker = tmp_path / "held"
-    service = Service(path, cache_dir, "--pause-in", "persist", "--pause-at", "4", "--marker", str(marker))
+    service = serve(path, cache_dir, "--pause-in", "persist", "--pause-at", "4", "--marker", str(marker))
     answers: dict[str, dict] = {}
     with client(service, keys["intake"]) as intake:
         for batch in batches[:3]:
@@ -185,7 +88,7 @@ def test_kill_inside_a_batch_transaction_stores_none_of_that_batch(store_file, t
     stored.assert_whole()
     assert stored.suggestions == set(answers)  # every acknowledged one, none of the held batch
 
-    service = Service(path, cache_dir)
+    service = serve(path, cache_dir)
     try:
         assert service.health()["suggestions"] == 150
         with client(service, keys["intake"]) as intake:
@@ -214,7 +117,7 @@ def test_random_kills_under_concurrent_batches_lose_nothing_acknowledged(store_f
     sent_batches: set[int] = set()
     rounds = 3
     for round_number in range(rounds):
-        service = Service(path, cache_dir, cli=True)
+        service = serve(path, cache_dir, cli=True)
         stop = threading.Event()
         lock = threading.Lock()
         queue = iter(range(round_number * 60, (round_number + 1) * 60))
@@ -264,7 +167,7 @@ def test_random_kills_under_concurrent_batches_lose_nothing_acknowledged(store_f
             assert ids <= stored.suggestions or not ids & stored.suggestions, f"batch {number} stored by halves"
         assert all(stored.answered_issue_holds(s, a["issue_id"]) for s, a in acknowledged.items())
 
-    service = Service(path, cache_dir, cli=True)
+    service = serve(path, cache_dir, cli=True)
     try:
         with client(service, keys["intake"]) as intake:
             for number in sorted(sent_batches):
@@ -289,7 +192,7 @@ def test_kill_while_a_recluster_saves_then_rerun(store_file, tmp_path, cache_dir
     path, keys = store_file
     items = suggestions(160, "c", seed=42)
     marker = tmp_path / "held"
-    service = Service(path, cache_dir, "--pause-in", "recluster-save", "--marker", str(marker))
+    service = serve(path, cache_dir, "--pause-in", "recluster-save", "--marker", str(marker))
     with client(service, keys["intake"]) as intake:
         # In batches, as an intake system sends them: placed one batch at a time, some suggestions land elsewhere
         # than a re-cluster over all of them puts them, so the killed save had changes to lose.
@@ -316,7 +219,7 @@ def test_kill_while_a_recluster_saves_then_rerun(store_file, tmp_path, cache_dir
     with sqlite3.connect(path) as source, sqlite3.connect(control_path) as target:
         source.backup(target)
 
-    service = Service(path, cache_dir)
+    service = serve(path, cache_dir)
     try:
         assert service.health()["suggestions"] == len(items)
         assert Stored.read(path).members == before.members  # restart restores, it does not re-cluster
@@ -332,7 +235,7 @@ def test_kill_while_a_recluster_saves_then_rerun(store_file, tmp_path, cache_dir
     finally:
         service.stop()
 
-    control = Service(control_path, cache_dir)
+    control = serve(control_path, cache_dir)
     try:
         with client(control, keys["admin"]) as admin:
             done = wait_for(admin, admin.post("/v1/jobs/recluster").json()["id"])

@@ -6,6 +6,7 @@ model or the text changes the key and stale vectors are never returned.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .base import Embedder
+
+log = logging.getLogger("triage.embed")
 
 
 def text_hash(text: str) -> str:
@@ -29,6 +32,7 @@ class CachedEmbedder(Embedder):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.last_new = 0
+        self._failing = False
         with self._connect() as db:
             db.execute("CREATE TABLE IF NOT EXISTS vectors (embedder TEXT, hash TEXT, vector BLOB,"
                        " PRIMARY KEY (embedder, hash))")
@@ -39,16 +43,7 @@ class CachedEmbedder(Embedder):
     def embed(self, texts: Sequence[str], remember: bool = True) -> np.ndarray:
         """Cached vectors where there are some; the rest from the inner embedder, stored unless ``remember`` is off."""
         hashes = [text_hash(t) for t in texts]
-        found: dict[str, np.ndarray] = {}
-        with self._connect() as db:
-            unique = list(dict.fromkeys(hashes))
-            for start in range(0, len(unique), 500):
-                chunk = unique[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                for digest, blob in db.execute(
-                        f"SELECT hash, vector FROM vectors WHERE embedder = ? AND hash IN ({marks})",
-                        [self.key, *chunk]):
-                    found[digest] = np.frombuffer(blob, dtype=np.float32)
+        found = self._read(list(dict.fromkeys(hashes)))
         missing = {h: t for h, t in zip(hashes, texts) if h not in found}
         self.last_new = len(missing)
         if missing:
@@ -60,7 +55,36 @@ class CachedEmbedder(Embedder):
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([found[h] for h in hashes]).astype(np.float32)
 
+    def _read(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors among ``hashes``; a cache that cannot be read (disk I/O error) counts as empty."""
+        found: dict[str, np.ndarray] = {}
+        try:
+            with self._connect() as db:
+                for start in range(0, len(hashes), 500):
+                    chunk = hashes[start:start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for digest, blob in db.execute(
+                            f"SELECT hash, vector FROM vectors WHERE embedder = ? AND hash IN ({marks})",
+                            [self.key, *chunk]):
+                        found[digest] = np.frombuffer(blob, dtype=np.float32)
+        except sqlite3.OperationalError as error:
+            self._warn("read", error)
+        return found
+
+    def _warn(self, what: str, error: sqlite3.Error) -> None:
+        """One log line when the cache stops working, not one per call."""
+        if not self._failing:
+            self._failing = True
+            log.warning("embedding cache %s not %s (%s); vectors are computed, not cached, until it works again",
+                        self.path, what, error)
+
     def _store(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
-        with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                           [(self.key, h, v.astype(np.float32).tobytes()) for h, v in zip(hashes, vectors)])
+        """Keep new vectors; a cache that cannot be written (disk full, read-only) costs speed later, not this call."""
+        try:
+            with self._connect() as db:
+                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                               [(self.key, h, v.astype(np.float32).tobytes()) for h, v in zip(hashes, vectors)])
+        except sqlite3.OperationalError as error:
+            self._warn("written", error)
+            return
+        self._failing = False
