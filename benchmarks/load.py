@@ -7,10 +7,10 @@ timeout does. Afterwards the store is read directly and must hold each distinct 
 audit entry each, and the service's own count must agree.
 
     .venv/bin/python benchmarks/load.py                                  # 8 clients, 2,000 suggestions, tfidf
-    .venv/bin/python benchmarks/load.py --clients 16 --distinct 5000 --embedder e5
+    .venv/bin/python benchmarks/load.py --clients 16 --distinct 10000      # the burst of ten thousand
 
 Prints: requests and suggestions sent, stored, duplicates refused (sent again, not stored again), errors,
-rate-limited answers (retried after Retry-After) and request latency p50 / p95 / p99.
+answers retried after Retry-After (429 rate limited, 503/507 store away or full) and request latency p50 / p95 / p99.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,7 +54,7 @@ class Tally:
         self.items_sent = 0
         self.latencies: list[float] = []
         self.errors: list[str] = []
-        self.rate_limited = 0
+        self.waited: Counter[int] = Counter()  # 429 (rate limit), 503/507 (store away or full), each retried
         self.answers: dict[str, dict] = {}
         self.mismatched = 0  # a repeat answered differently from the first time
 
@@ -72,7 +73,8 @@ class Tally:
 
 
 def send_until_answered(tally: Tally) -> Callable[[httpx.Client, list[dict]], None]:
-    """Post one piece of work, waiting out 429s as an intake system would, and tally the answer."""
+    """Post one piece of work, waiting out 429, 503 and 507 as an intake system should (the same ids again after
+    ``Retry-After``), and tally the answer."""
     def send(http: httpx.Client, items: list[dict]) -> None:
         payload = {"items": items} if len(items) > 1 else items[0]
         while True:
@@ -84,9 +86,9 @@ def send_until_answered(tally: Tally) -> Callable[[httpx.Client, list[dict]], No
                     tally.requests += 1
                     tally.errors.append(f"transport: {error}")
                 return
-            if response.status_code == 429:
+            if response.status_code in (429, 503, 507):  # over budget, or the store away: the same ids again later
                 with tally.lock:
-                    tally.rate_limited += 1
+                    tally.waited[response.status_code] += 1
                 time.sleep(float(response.headers.get("Retry-After", "1")))
                 continue
             tally.record(items, response, time.perf_counter() - start)
@@ -166,7 +168,8 @@ def main() -> int:
     print(f"stored               {stored} (service reports {reported}; {len(created)} audited, {embedded} vectors)")
     print(f"duplicates refused   {refused} (sent again, stored once; {tally.mismatched} answered differently)")
     print(f"errors               {len(tally.errors)}" + (f"  first: {tally.errors[0]}" if tally.errors else ""))
-    print(f"rate limited         {tally.rate_limited} (retried after Retry-After)")
+    print(f"retried              {tally.waited[429]} rate limited, {tally.waited[503] + tally.waited[507]} store away "
+          "or full (the same ids again after Retry-After)")
     print(f"latency              p50 {ms[0]:.0f} ms, p95 {ms[1]:.0f} ms, p99 {ms[2]:.0f} ms per request")
     print(f"verdict              {'nothing lost, nothing stored twice' if held else 'LOSS OR DUPLICATION'}")
     return 0 if held else 1

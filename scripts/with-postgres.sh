@@ -27,9 +27,10 @@ trap stop EXIT
 
 as_pg initdb -D "$data/db" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$data/initdb.log" 2>&1 \
     || { cat "$data/initdb.log" >&2; exit 1; }
-as_pg pg_ctl -D "$data/db" -l "$data/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=off" start >/dev/null \
-    || { cat "$data/server.log" >&2; exit 1; }
+# The settings go into the server's own configuration, so a plain `pg_ctl start` after a stop brings it back as it was.
+printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nfsync = off\n" "$port" "$data" \
+    >>"$data/db/postgresql.conf"
+as_pg pg_ctl -D "$data/db" -l "$data/server.log" -w start >/dev/null || { cat "$data/server.log" >&2; exit 1; }
 as_pg psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE triage_test" >/dev/null
 
 export TRIAGE_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$port/triage_test"

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from figures import FIGURES  # noqa: E402
+from figures import FIGURES, lines  # noqa: E402
 from shared_api import api_fixtures  # noqa: E402
 
 
@@ -29,7 +29,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if not FIGURES:
         return
     terminalreporter.section("reliability figures")
-    for section, lines in FIGURES.items():
+    for section in FIGURES:
         terminalreporter.write_line(f"{section}:")
-        for line in lines:
+        for line in lines(section):
             terminalreporter.write_line(f"  - {line}")

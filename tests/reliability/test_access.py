@@ -56,7 +56,7 @@ def test_every_reviewer_page_needs_a_login(server):
         assert server.keys["reviewer"] not in accepted.headers.get("set-cookie", "")
         assert browser.get("/web/issues").status_code == 200
     report("Access", f"{len(PAGES) + len(FORMS)} reviewer page routes x 3 kinds of missing or forged login "
-                     f"({tried} requests): every one sent to the login page")
+                     f"({tried} requests): every one sent to the login page", server.db_url)
 
 
 def test_triage_serve_logs_neither_keys_nor_suggestion_bodies(tmp_path):
@@ -115,8 +115,8 @@ def test_a_failing_store_logs_no_suggestion_text(server, caplog):
     service = server.app.state.service
     real = service._persist
 
-    def conflicting(session, fresh, vectors, outcomes, actor):
-        real(session, fresh, vectors, outcomes, actor)
+    def conflicting(session, fresh, vectors, outcomes, moves, actor):
+        real(session, fresh, vectors, outcomes, moves, actor)
         s = fresh[0].suggestion
         session.add(SuggestionRow(id=s.id, title=s.title, body=s.body, original_title=s.original_title,
                                   original_body=s.original_body, submitter=s.submitter, payload_hash="x",

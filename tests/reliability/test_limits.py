@@ -39,7 +39,7 @@ def test_a_key_over_its_budget_gets_429_with_retry_after(limited):
         time.sleep(wait)
         assert reviewer.get("/v1/issues").status_code == 200
     report("Limits", f"rate limit {PER_SECOND:g}/s, burst {BURST}: request {BURST + 1} of a burst answered 429 with "
-                     f"Retry-After {wait}; another key unaffected; served again after the wait")
+                     f"Retry-After {wait}; another key unaffected; served again after the wait", limited.db_url)
 
 
 def test_429_is_documented_on_every_route_that_takes_a_key(limited):

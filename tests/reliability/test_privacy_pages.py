@@ -85,4 +85,4 @@ def test_pages_and_exports_mask_personal_data_and_the_store_keeps_it(server):
     assert kept == {i["id"]: (i["title"], i["body"], i["org_name"]) for i in items}
     report("Privacy", f"{len(shown)} reviewer pages and exports (HTML, CSV, Markdown, HTML and Word) over suggestions "
                       "with a mobile, landline, ID-card number and e-mail in title, body, organisation and reason: "
-                      "none shown unmasked; the stored originals intact")
+                      "none shown unmasked; the stored originals intact", server.db_url)
