@@ -303,3 +303,12 @@ def test_a_read_only_sqlite_file_is_503_and_writable_again_without_a_restart(tmp
     report("Store faults", f"SQLite file read-only at start-up, then writable, under {CLIENTS} intake clients: "
                            f"answers {intake.summary()}; {len(stored.suggestions)} acknowledged once made writable, "
                            f"each stored once; no restart; {len(lines)} store log lines")
+
+
+def test_store_faults_are_documented_on_every_route(server):
+    with httpx.Client(base_url=server.url) as anonymous:
+        document = anonymous.get("/openapi.json").json()
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            expected = {"503"} if path == "/healthz" else {"503", "507"}
+            assert expected <= set(operation["responses"]), (method, path)
