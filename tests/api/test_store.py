@@ -95,8 +95,8 @@ def test_a_batch_that_fails_to_store_leaves_nothing_behind(databases, cache_dir)
             service = server.app.state.service
             real = service._persist
 
-            def failing(session, fresh, vectors, outcomes, actor):
-                real(session, fresh, vectors, outcomes, actor)
+            def failing(session, fresh, vectors, outcomes, moves, actor):
+                real(session, fresh, vectors, outcomes, moves, actor)
                 session.flush()
                 raise RuntimeError("disk full")
 
@@ -111,7 +111,7 @@ def test_a_batch_that_fails_to_store_leaves_nothing_behind(databases, cache_dir)
             with store.session() as session:
                 assert set(session.scalars(select(SuggestionRow.id))) == {"keep"}
             store.close()
-            assert len(server.workspace) == 1  # reloaded from the store, so the two agree
+            assert len(server.workspace) == 1  # rolled back, so the workspace and the store agree
             retry = intake.post("/v1/suggestions", json={"items": [{"id": "lost1", **PARKING[0]},
                                                                    {"id": "lost2", **BUS[0]}]})
             assert retry.status_code == 201
