@@ -210,6 +210,7 @@ class Service:
         fresh = [s for sid, s in submissions.items() if sid not in stored and sid not in conflicts]
         vectors = self.workspace.embed([s.suggestion for s in fresh]) if fresh else None
         with self.write_lock:
+            self._reconcile()
             stored, conflicts = self._stored(submissions, skip_conflicts)  # another request may have stored some
             keep = [i for i, s in enumerate(fresh) if s.suggestion.id not in stored and s.suggestion.id not in conflicts]
             fresh = [fresh[i] for i in keep]
@@ -228,7 +229,6 @@ class Service:
         tried once more; being keyed by id, the retry first checks whether the cut commit went through after all.
         Called under ``write_lock``.
         """
-        self._reconcile()
         checkpoint = self.workspace.checkpoint()
         outcomes = self.workspace.add([s.suggestion for s in fresh], vectors)
         moves = self.workspace.take_moves()

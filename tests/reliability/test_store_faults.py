@@ -147,22 +147,19 @@ def intake_keys(keys: dict[str, str]) -> list[str]:
     return [keys[f"intake{n}"] for n in range(CLIENTS)]
 
 
-def assert_kept(intake: Intake, service: ServiceProcess) -> Stored:
-    """The contract after a fault: answers as documented, each acknowledged suggestion stored once and whole, and
-    the service's workspace holding exactly what its store holds."""
+def assert_kept(intake: Intake, service: ServiceProcess) -> tuple[Stored, list[str]]:
+    """The contract after a fault: answers as documented, each acknowledged suggestion stored once and whole, the
+    service's workspace holding exactly what its store holds, and no stack trace in its log. Returns what is stored
+    and the log's lines about the store's faults."""
     assert not intake.broken, intake.broken[:5]
     assert set(intake.statuses) <= {200, 201, *FAULT_CODES}, intake.summary()
     stored = Stored.read(service.db)
     assert stored.suggestions == intake.acknowledged
     stored.assert_whole()
     assert service.health()["suggestions"] == len(stored.suggestions)
-    return stored
-
-
-def outage_lines(service: ServiceProcess) -> list[str]:
     text = service.log.read_text()
     assert "Traceback" not in text, text[-3000:]
-    return [line for line in text.splitlines() if "store fault" in line]
+    return stored, [line for line in text.splitlines() if "store fault" in line]
 
 
 def login(service: ServiceProcess, key: str) -> httpx.Client:
@@ -183,8 +180,7 @@ def test_a_postgresql_restart_under_concurrent_intake_loses_nothing(pg_db, tmp_p
             pg_ctl("restart", "-m", "fast")
             restart = time.monotonic() - started
             intake.wait_acknowledged(100)  # served again, the same process
-        stored = assert_kept(intake, service)
-        lines = outage_lines(service)
+        stored, lines = assert_kept(intake, service)
     finally:
         service.stop()
     report("Store faults", f"PostgreSQL `pg_ctl restart -m fast` ({restart:.1f} s) under {CLIENTS} intake clients: "
@@ -224,8 +220,7 @@ def test_a_stopped_postgresql_is_503_with_retry_after_on_every_kind_of_route(pg_
             assert httpx.get(f"{service.url}/healthz", timeout=30).json()["ready"] is True
             assert admin.get("/v1/keys").status_code == 200 and browser.get("/web/feedback").status_code == 200
         assert intake.refused() > 0
-        stored = assert_kept(intake, service)
-        lines = outage_lines(service)
+        stored, lines = assert_kept(intake, service)
         assert 1 <= len(lines) <= 4, lines  # when it began and when it ended, not a line per refused request
     finally:
         admin.close()
@@ -256,8 +251,7 @@ def test_a_full_disk_under_sqlite_is_507_and_half_writes_nothing(tmp_path, cache
                 resource.prlimit(pid, resource.RLIMIT_FSIZE, (hard, hard))  # space is freed
             intake.wait_acknowledged(50)
         assert service.health()["store"] == "ok"
-        stored = assert_kept(intake, service)
-        lines = outage_lines(service)
+        stored, lines = assert_kept(intake, service)
     finally:
         service.stop()
     report("Store faults", f"SQLite with its files held at 64 KiB (RLIMIT_FSIZE) under {CLIENTS} intake clients: "
@@ -294,8 +288,7 @@ def test_a_read_only_sqlite_file_is_503_and_writable_again_without_a_restart(tmp
                 assert health["ready"] is True and health["store"] == "store_read_only"
                 make_writable(path)
                 intake.wait_acknowledged(50)
-            stored = assert_kept(intake, service)
-            lines = outage_lines(service)
+            stored, lines = assert_kept(intake, service)
         finally:
             service.stop()
     finally:
