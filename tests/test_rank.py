@@ -10,7 +10,7 @@ import pytest
 
 from triage.config import ConfigError, load_config
 from triage.label import describe_issues
-from triage.rank import digest_context, measure_issues, rank_digest, rank_key_topics, score_digest
+from triage.rank import (digest_model_from_config, digest_scores, measure_issues, rank_digest, rank_key_topics)
 from triage.records import Suggestion
 from triage.reports import write_digest_md, write_issues_csv, write_issues_json
 from triage.segment import segmenter_from_config
@@ -47,7 +47,7 @@ class Corpus:
         return rank_key_topics(self.issues, self.suggestions, self.tokens, self.config)
 
     def digest(self, config: dict | None = None):
-        return rank_digest(self.suggestions, self.tokens, self.issues, config or self.config)
+        return rank_digest(self.suggestions, self.issues, config or self.config)
 
 
 def many_voices() -> list[Suggestion]:
@@ -143,41 +143,13 @@ VAGUE = suggestion("vague", "电动车充电太难了", "org-vague",
                    body="电动车充电太难了，谁来管管?? 多次反映至今无果，严重影响生活。")
 
 
-def test_concrete_actionable_suggestion_with_data_outranks_a_vague_complaint(config, segmenter):
+def test_concrete_proposal_with_data_outranks_a_vague_complaint(config, segmenter):
     corpus = Corpus({"charging": [CONCRETE, VAGUE]}, config, segmenter)
     ranked = corpus.digest(load_config(overrides=["rank.digest.max_per_issue=2"]))
     assert [s.id for s, _, _ in ranked] == ["good", "vague"]
     good, vague = (score for _, score, _ in ranked)
-    for factor in ("specificity", "actionability", "evidence"):
-        assert good.factors[factor] > vague.factors[factor]
-    assert vague.factors["actionability"] == 0.0
-
-
-def test_generic_places_are_not_specific(config):
-    generic = suggestion("g", "关于全市老旧小区和农村道路的建议", "a", body="各小区、各学校情况不同。")
-    score = score_digest(generic, [], None, digest_context([]), config)
-    assert score.factors["specificity"] == 0.0
-
-
-def test_complaint_markers_dampen_a_single_proposal(config):
-    plain = suggestion("p", "建议增设路灯", "a")
-    angry = suggestion("q", "建议增设路灯", "a", body="投诉多次至今无果，谁来管??")
-    context = digest_context([])
-    assert (score_digest(angry, [], None, context, config).factors["actionability"]
-            < score_digest(plain, [], None, context, config).factors["actionability"])
-
-
-def test_digest_score_for_one_incoming_suggestion(config, segmenter):
-    corpus = Corpus({"charging": [CONCRETE, VAGUE], "many": many_voices()}, config, segmenter)
-    context = digest_context(corpus.issues)
-    issue = next(i for i in corpus.issues if i.id == "charging")
-    score = score_digest(CONCRETE, segmenter.tokens(CONCRETE.text), issue, context, config)
-    assert score.value == sum(score.breakdown.values())
-    assert score.factors["breadth"] == pytest.approx(np.log1p(2) / np.log1p(4))
-    # Not yet in any issue: no breadth, the rest unchanged.
-    alone = score_digest(CONCRETE, segmenter.tokens(CONCRETE.text), None, context, config)
-    assert alone.factors["breadth"] == 0.0
-    assert alone.factors["specificity"] == score.factors["specificity"]
+    for quality in ("targeted", "valuable", "feasible"):
+        assert good.breakdown[quality] > vague.breakdown[quality]
 
 
 def test_max_per_issue_caps_the_digest(config, segmenter):
@@ -192,11 +164,19 @@ def test_max_per_issue_caps_the_digest(config, segmenter):
 
 
 def test_digest_breakdown_sums_to_score(config, segmenter):
-    weights = config["rank"]["digest"]["weights"]
     for _, score, _ in Corpus({"charging": [CONCRETE, VAGUE], "many": many_voices()}, config, segmenter).digest():
-        assert score.value == sum(score.breakdown.values())
-        assert set(score.breakdown) == set(weights)
+        assert score.value == pytest.approx(sum(score.breakdown.values()), abs=1e-12)
+        assert list(score.breakdown) == ["base", "targeted", "valuable", "feasible", "wording"]
+        assert 0.0 <= score.value <= 1.0
         assert all(0.0 <= f <= 1.0 for f in score.factors.values())
+
+
+def test_a_repost_carries_its_originals_digest_score(config):
+    repost = suggestion("dup", "转发：" + CONCRETE.title, "org-z", body=CONCRETE.body[:40], duplicate_of="good")
+    scores = digest_scores([CONCRETE, repost], digest_model_from_config(config))
+    assert scores["dup"] is scores["good"]
+    alone = digest_scores([Suggestion(**{**repost.__dict__, "duplicate_of": None})], digest_model_from_config(config))
+    assert alone["dup"].value != scores["good"].value
 
 
 def test_reports_show_candidates_with_their_reasons(tmp_path, config, segmenter):
@@ -218,7 +198,7 @@ def test_reports_show_candidates_with_their_reasons(tmp_path, config, segmenter)
 
     digest = (tmp_path / "digest.md").read_text(encoding="utf-8")
     assert "东城区物业管理协会" in digest and "被转发 1 次" in digest
-    assert "| 具体性（地点、数据、时间） |" in digest
+    assert "| 有针对性 |" in digest
     assert digest.index("增设20个非机动车充电桩") < digest.index("五一路口信号灯配时不合理")
 
 

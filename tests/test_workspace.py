@@ -99,10 +99,14 @@ def test_a_repost_joins_its_original_but_never_counts_twice(corpus, gold):
     issue_before = workspace.issue(workspace.issue_of(original.id))
     score_before = dict((issue.id, score.value) for issue, score in workspace.key_topics())[issue_before.id]
 
-    repost = dataclasses.replace(original, id="REPOST-1", submitter="ORG-998", duplicate_of=None)
+    repost = dataclasses.replace(original, id="REPOST-1", submitter="ORG-998", duplicate_of=None,
+                                 title="转发：" + original.title)
     outcome = workspace.add([repost], vectors[original.id][None, :])[0]
 
     assert outcome.duplicate_of == original.id
+    # It carries its original's digest score, not one of its own.
+    assert outcome.digest.to_dict() == workspace.digest_scores()[original.id].to_dict()
+    assert workspace.digest_scores()["REPOST-1"] is workspace.digest_scores()[original.id]
     assert outcome.issue_id == issue_before.id
     issue_after = workspace.issue(issue_before.id)
     assert "REPOST-1" in issue_after.members
@@ -144,7 +148,7 @@ def fresh_answers(workspace):
     issues = label.describe_issues(groups, workspace.suggestions, workspace.tokens, workspace._index.vectors,
                                    workspace.config)
     return answers(issues, rank.rank_key_topics(issues, workspace.suggestions, workspace.tokens, workspace.config),
-                   rank.rank_digest(workspace.suggestions, workspace.tokens, issues, workspace.config))
+                   rank.rank_digest(workspace.suggestions, issues, workspace.config))
 
 
 def answers(issues, key_topics, digest):

@@ -109,7 +109,7 @@ class IssueBook:
         self._keywords_per_issue = config["label"]["keywords_per_issue"]
         self._assigner = label.topic_assigner_from_config(config)
         self._priorities = rank.priority_matcher_from_config(config)
-        self._digest_scorer = rank.digest_scorer_from_config(config)
+        self._digest_model = rank.digest_model_from_config(config)
         self.version = 0
         self._issues: dict[str, LiveIssue] = {}
         self._ordered: dict[str, LiveIssue] = {}
@@ -131,10 +131,10 @@ class IssueBook:
         self._measures: list[rank.IssueMeasures | None] = []
         self._stale_rows: set[str] = set()
         self._fitted: tuple[int, rank.KeyTopicRanker, rank.MeasureTable] | None = None
-        # Digest: per position its score, the context it was scored in and its place in suggestion-id order.
+        # Digest: per position its score (it reads only the suggestion's own text, so it is computed once) and its
+        # place in suggestion-id order.
         self._digest_scores: list[Score | None] = []
         self._digest_values = np.zeros(0)
-        self._digest_context: rank.DigestContext | None = None
         self._stale_scores: set[int] = set()
         self._sorted_ids: list[str] = []
         self._id_places = np.zeros(0, dtype=np.int64)
@@ -159,12 +159,10 @@ class IssueBook:
             if old is not None:
                 self._frequency.subtract(old._words)
                 self._words -= old._words.total()
-                self._stale_scores.update(old._originals)
             place = bisect.bisect_left(self._ids, issue_id)
             listed = place < len(self._ids) and self._ids[place] == issue_id
             if issue_id in members:
-                self._issues[issue_id] = issue = self._describe(issue_id, members[issue_id], vectors)
-                self._stale_scores.update(issue._originals)
+                self._issues[issue_id] = self._describe(issue_id, members[issue_id], vectors)
                 self._stale_rows.add(issue_id)
                 if not listed:
                     self._ids.insert(place, issue_id)
@@ -262,21 +260,23 @@ class IssueBook:
         return Ranking([self._issues[self._ids[row]] for row in order], [self._measures[row] for row in order],
                        ranker)
 
-    def digest(self) -> list[tuple[Suggestion, Score, str | None]]:
-        """``rank.rank_digest`` over the book's issues; a suggestion is scored again only when its issue or the
-        corpus context changed, and the candidates are put in order with arrays."""
-        context = rank.digest_context(list(self._issues.values()))
-        if context != self._digest_context:
-            self._digest_context = context
-            self._stale_scores.update(self._originals)
-        for position in self._stale_scores:
-            suggestion = self._suggestions[position]
-            if suggestion.duplicate_of:
-                continue
-            issue = self._issues.get(self._issue_of[position])
-            score = self._digest_scorer.score(suggestion, self._tokens[position], issue, context)
+    def digest_score(self, position: int) -> Score:
+        """The digest score of the original at ``position``."""
+        self._score_new()
+        score = self._digest_scores[position]
+        assert score is not None, "reposts carry their original's score"
+        return score
+
+    def _score_new(self) -> None:
+        """Score the originals stored since the last call, in one batch."""
+        new = sorted(p for p in self._stale_scores if not self._suggestions[p].duplicate_of)
+        for position, score in zip(new, self._digest_model.scores([self._suggestions[p] for p in new])):
             self._digest_scores[position], self._digest_values[position] = score, score.value
         self._stale_scores.clear()
+
+    def digest(self) -> list[tuple[Suggestion, Score, str | None]]:
+        """``rank.rank_digest`` over the book's issues: originals put in order with arrays."""
+        self._score_new()
         originals = np.array(self._originals, dtype=np.int64)
         order = originals[np.lexsort((self._id_places[originals], -self._digest_values[originals]))]
         return rank.take_per_issue(

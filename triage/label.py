@@ -79,14 +79,6 @@ def load_term_groups(path: str | Path, table: str, field: str) -> dict[str, list
     return {entry["name"]: list(entry[field]) for entry in _read_toml(str(path))[table]}
 
 
-def load_lexicon(config: dict, section: str, key: str = "lexicon") -> dict:
-    """The parsed lexicon file that ``config[section][key]`` names (dotted section), read once per path."""
-    node = config
-    for part in section.split("."):
-        node = node[part]
-    return _read_toml(str(asset_path(config, node[key])))
-
-
 class ClassTfidf:
     """Class-based TF-IDF (BERTopic's c-TF-IDF): each issue's tokens form one class document.
 

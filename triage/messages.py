@@ -51,9 +51,13 @@ FACTOR_NAMES: dict[str, str] = {
     "issues": "具体问题数",
     "places": "涉及地点数（区域、小区、单位）",
     "priority": "契合市级重点",
-    "specificity": "具体性（地点、数据、时间）",
-    "actionability": "可操作性",
-    "evidence": "论据支撑（调研、数据、案例）",
+    # The digest score's parts (triage/digest_model.py): the three qualities the 直通车 policy names, the learned
+    # wording, and the score of a text with none of the features.
+    "base": "起点（不含任何特征的意见）",
+    "targeted": "有针对性",
+    "valuable": "具有参考价值",
+    "feasible": "可行性强",
+    "wording": "用语",
 }
 
 

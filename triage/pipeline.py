@@ -177,9 +177,10 @@ def run(
         reports.write_digest_md(files[5], digest, {i.id: i for i in workspace.issues()}, corpus.suggestions,
                                 config["rank"]["digest"]["top_n"])
         assignments, themes_of = workspace.assignments(), workspace.theme_assignments()
+        digest_scores = workspace.digest_scores()
         export.write_suggestions(files[6], corpus.suggestions, corpus.keywords,
-                                 [{"issue_id": assignments[s.id], "theme_id": themes_of[s.id]}
-                                  for s in corpus.suggestions])
+                                 [{"issue_id": assignments[s.id], "theme_id": themes_of[s.id],
+                                   "digest": digest_scores[s.id].to_dict()} for s in corpus.suggestions])
         workbook.write_workbook(files[10], entries, key_topics, digest, corpus.suggestions, assignments, themes_of,
                                 section["issues_shown"])
         export.write_rejections(files[7], corpus.rejected)

@@ -1,23 +1,25 @@
 """Ranking with reasons: key-topic candidates among issues, digest candidates among suggestions.
 
-Every score is a weighted sum of factors in [0, 1] with the weights in ``models/config.toml``; the breakdown keeps
-each weight × factor so a reviewer sees which factor put a candidate where it is, and the score is exactly the sum
-of its breakdown. Counts are log-scaled against the largest in the corpus (``log1p(x) / log1p(max)``): the biggest
+A key-topic score is a weighted sum of factors in [0, 1] with the weights in ``models/config.toml``; the breakdown
+keeps each weight × factor so a reviewer sees which factor put a candidate where it is. A digest score comes from the
+model learned from labelled suggestions (``triage/digest_model.py``), split into the policy's three qualities. Either
+way the score is exactly the sum of its breakdown. Counts are log-scaled against the largest in the corpus (``log1p(x) / log1p(max)``): the biggest
 issue gets 1, and ten more people matter more at the bottom of the scale than at the top. Reposts never count:
 issue counts cover originals only and a repost is never a digest candidate.
 """
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
 from .config import ConfigError, asset_path
-from .label import TermMatcher, load_lexicon, load_term_groups
+from .digest_model import DigestModel, DigestModelError, load_model
+from .label import TermMatcher, load_term_groups
 from .records import Issue, Score, Suggestion
 
 
@@ -275,121 +277,44 @@ def rank_measured(issues: Iterable[Issue], measures: Mapping[str, IssueMeasures]
 # Digest -----------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DigestContext:
-    """What scoring one suggestion needs to know about the corpus: the most distinct submitters of any issue."""
-
-    max_submitters: int
+@lru_cache(maxsize=4)
+def _load_digest_model(path: str, modified: float) -> DigestModel:
+    return load_model(path)
 
 
-def digest_context(issues: Sequence[Issue]) -> DigestContext:
-    return DigestContext(max_submitters=max((issue.submitters for issue in issues), default=0))
+def digest_model_from_config(config: dict) -> DigestModel:
+    """The trained digest model ``[rank.digest] model`` names, read once per file version."""
+    path = asset_path(config, config["rank"]["digest"]["model"])
+    try:
+        modified = path.stat().st_mtime
+    except OSError as error:
+        raise ConfigError(f"{path}: 找不到直通车模型（{error.strerror}）；用 triage digest-model train 训练") from None
+    try:
+        return _load_digest_model(str(path), modified)
+    except DigestModelError as error:
+        raise ConfigError(str(error)) from None
 
 
-class DigestLexicon:
-    """The compiled digest lexicon (``models/digest_lexicon.toml``): patterns per factor, counted in a text."""
-
-    def __init__(self, specificity: Sequence[str], exclude: Sequence[str], actionability: Sequence[str],
-                 against: Sequence[str], evidence: Sequence[str]):
-        self.specificity = [re.compile(p) for p in specificity]
-        self.exclude = tuple(exclude)
-        self.actionability = [re.compile(p) for p in actionability]
-        self.against = [re.compile(p) for p in against]
-        self.evidence = [re.compile(p) for p in evidence]
-
-    @classmethod
-    def from_table(cls, table: Mapping) -> "DigestLexicon":
-        return cls(table["specificity"]["patterns"], table["specificity"].get("exclude", ()),
-                   table["actionability"]["patterns"], table["actionability"].get("against", ()),
-                   table["evidence"]["patterns"])
-
-    def found(self, text: str, patterns: Sequence[re.Pattern[str]], exclude: tuple[str, ...] = ()) -> list[str]:
-        """The distinct passages of ``text`` the patterns match; overlapping matches merge into one passage, and a
-        match ending in one of ``exclude`` does not count."""
-        spans = sorted((m.start(), m.end()) for p in patterns for m in p.finditer(text)
-                       if m.end() > m.start() and not m.group().endswith(exclude))
-        merged: list[list[int]] = []
-        for start, end in spans:
-            if merged and start < merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        return list(dict.fromkeys(text[start:end] for start, end in merged))
+def digest_scores(suggestions: Sequence[Suggestion], model: DigestModel) -> dict[str, Score]:
+    """Suggestion id -> its digest score with breakdown. A repost carries its original's score when the original is
+    among ``suggestions`` (it says the same thing, and a reviewer comparing the two should see one figure)."""
+    scores = dict(zip((s.id for s in suggestions), model.scores(suggestions)))
+    for s in suggestions:
+        if s.duplicate_of in scores:
+            scores[s.id] = scores[s.duplicate_of]
+    return scores
 
 
-class DigestScorer:
-    """Scores one suggestion as a digest candidate: targeted, feasible, evidenced, shared and on the city's agenda.
-
-    Specificity, actionability and evidence read the suggestion's own title and body: ``n`` distinct matches give
-    ``1 - 0.5 ** (n / half_at)``, 0.5 at ``half_at`` matches and closer to 1 with each further one. Actionability
-    is scaled down by the share of complaint-only markers, so a protest with one 建议 at the end does not pass for
-    a proposal. Breadth is its issue's distinct submitters; priority is whether it names one of the city's stated
-    priorities.
-    """
-
-    def __init__(self, lexicon: DigestLexicon, priorities: TermMatcher, weights: Mapping[str, float],
-                 half_at: Mapping[str, float]):
-        self.lexicon = lexicon
-        self.priorities = priorities
-        self.weights = weights
-        self.half_at = half_at
-
-    def _saturated(self, count: int, factor: str) -> float:
-        return 1.0 - 0.5 ** (count / self.half_at[factor])
-
-    def factors(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None,
-                context: DigestContext) -> dict[str, float]:
-        text = suggestion.text
-        proposals = len(self.lexicon.found(text, self.lexicon.actionability))
-        complaints = len(self.lexicon.found(text, self.lexicon.against))
-        actionability = 0.0
-        if proposals:
-            actionability = self._saturated(proposals, "actionability") * proposals / (proposals + complaints)
-        return {
-            "specificity": self._saturated(
-                len(self.lexicon.found(text, self.lexicon.specificity, self.lexicon.exclude)), "specificity"),
-            "actionability": actionability,
-            "evidence": self._saturated(len(self.lexicon.found(text, self.lexicon.evidence)), "evidence"),
-            "breadth": log_share(issue.submitters, context.max_submitters) if issue is not None else 0.0,
-            "priority": 1.0 if self.priorities.matches(tokens) else 0.0,
-        }
-
-    def score(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None,
-              context: DigestContext) -> Score:
-        return weighted_score(self.factors(suggestion, tokens, issue, context), self.weights)
-
-
-def digest_scorer_from_config(config: dict) -> DigestScorer:
-    section = config["rank"]["digest"]
-    lexicon = DigestLexicon.from_table(load_lexicon(config, "rank.digest"))
-    return DigestScorer(lexicon, priority_matcher_from_config(config), section["weights"], section["half_at"])
-
-
-def score_digest(suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None, context: DigestContext,
-                 config: dict) -> Score:
-    """The digest score of one suggestion (for example one just submitted through the API).
-
-    ``issue`` is the issue it belongs to (``None`` if none yet: breadth is then 0); ``context`` comes from
-    ``digest_context`` over the corpus's issues. Reposts are scored like anything else here; ``rank_digest``
-    is what keeps them out of the digest.
-    """
-    return digest_scorer_from_config(config).score(suggestion, tokens, issue, context)
-
-
-def rank_digest(suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]], issues: Sequence[Issue],
+def rank_digest(suggestions: Sequence[Suggestion], issues: Sequence[Issue],
                 config: dict) -> list[tuple[Suggestion, Score, str | None]]:
     """Digest candidates best first, as ``(suggestion, score, issue id)``: originals only, at most
-    ``[rank.digest] max_per_issue`` from any one issue; equal scores in suggestion-id order."""
-    scorer = digest_scorer_from_config(config)
-    context = digest_context(issues)
-    issue_of = {member: issue for issue in issues for member in issue.members}
-    scored = []
-    for suggestion, words in zip(suggestions, tokens):
-        if suggestion.duplicate_of:
-            continue
-        issue = issue_of.get(suggestion.id)
-        scored.append((suggestion, scorer.score(suggestion, words, issue, context), issue.id if issue else None))
-    scored.sort(key=lambda item: (-item[1].value, item[0].id))
+    ``[rank.digest] max_per_issue`` from any one issue; equal scores in suggestion-id order. Scores read only the
+    suggestion's own text (``triage/digest_model.py``)."""
+    originals = [s for s in suggestions if not s.duplicate_of]
+    scores = digest_scores(originals, digest_model_from_config(config))
+    issue_of = {member: issue.id for issue in issues for member in issue.members}
+    scored = sorted(((s, scores[s.id], issue_of.get(s.id)) for s in originals),
+                    key=lambda item: (-item[1].value, item[0].id))
     return take_per_issue(scored, config["rank"]["digest"]["max_per_issue"])
 
 

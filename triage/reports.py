@@ -150,8 +150,10 @@ def write_digest_md(path: Path, ranked_digest: Sequence[tuple[Suggestion, Score,
     lines = [
         "# 《社会组织协商直通车》候选意见",
         "",
-        f"共 {len(ranked_digest)} 条候选，以下列出 {len(shown)} 条。综合得分为各因素得分之和，"
-        "每项因素得分 = 权重 × 因素值（0–1）；同一议题只列得分最高的几条，转发的重复意见不列入。",
+        f"共 {len(ranked_digest)} 条候选，以下列出 {len(shown)} 条。综合得分（0–1）是从审阅人标注学得的模型对"
+        "标签的估计（2 适合、1 一般、0 不宜，除以 2），按有针对性、具有参考价值、可行性强和用语拆分，各项得分之和"
+        "等于综合得分，负分表示该项拉低了得分；因素值 0.5 表示该项没有倾向。同一议题只列得分最高的几条，"
+        "转发的重复意见不列入。",
     ]
     for rank, (suggestion, score, issue_id) in enumerate(shown, 1):
         who = clean(who_of(suggestion))

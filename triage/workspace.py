@@ -83,7 +83,7 @@ class Workspace:
         section = config["issues"]
         self.finder = IssueFinder(**section["finder"])
         self._names = name_extractor_from_config(config)
-        self._digest_scorer = rank.digest_scorer_from_config(config)
+        self._digest_model = rank.digest_model_from_config(config)
         # Kept across refreshes: it remembers what each suggestion says, so only new suggestions are read again.
         self._theme_finder = theme_finder_from_config(config, self.segmenter)
         self._neighbours_shown = section["nearest_shown"]
@@ -364,7 +364,7 @@ class Workspace:
             issue = self._issues().get(issue_id) if issue_id else None
             members = self._members.get(issue_id, [])
             opened = bool(members) and members[0] == position
-            return self._outcome(suggestion, self.tokens[position], issue, opened, ids, sims)
+            return self._outcome(suggestion, issue, opened, ids, sims)
 
     def score(self, suggestion: Suggestion, vector: np.ndarray | None = None) -> Outcome:
         """The answer ``add`` would give, with nothing stored."""
@@ -386,13 +386,13 @@ class Workspace:
                 # A suggestion that would open an issue is scored as the one member of a new issue.
                 issue = label.describe_issues({"": [0]}, [probe], [tokens], vector[None, :], self.config,
                                               self._book.assigner())[0]
-            return self._outcome(probe, tokens, issue, opened, ids, sims)
+            return self._outcome(probe, issue, opened, ids, sims)
 
-    def _outcome(self, suggestion: Suggestion, tokens: Sequence[str], issue: Issue | None, opened: bool,
+    def _outcome(self, suggestion: Suggestion, issue: Issue | None, opened: bool,
                  ids: np.ndarray, sims: np.ndarray) -> Outcome:
         shown = self._neighbours_shown
         nearest = [(self.suggestions[j].id, float(s)) for j, s in zip(ids[:shown], sims[:shown])]
-        digest = self._digest_scorer.score(suggestion, tokens, issue, self._context()) if issue else None
+        digest = self._digest_score(suggestion)
         issue_score = self._book.key_score(issue.id) if issue is not None and issue.id else None
         return Outcome(
             id=suggestion.id, duplicate_of=suggestion.duplicate_of,
@@ -480,11 +480,6 @@ class Workspace:
             self._cache["issues"] = self._book.issues()
         return self._cache["issues"]
 
-    def _context(self) -> rank.DigestContext:
-        if "context" not in self._cache:
-            self._cache["context"] = rank.digest_context(list(self._issues().values()))
-        return self._cache["context"]
-
     def issues(self) -> list[Issue]:
         with self._lock:
             return list(self._issues().values())
@@ -534,6 +529,21 @@ class Workspace:
             if "digest" not in self._cache:
                 self._cache["digest"] = self._book.digest()
             return self._cache["digest"]
+
+    def digest_scores(self) -> dict[str, Score]:
+        """Every stored suggestion's digest score by id; a repost carries its original's."""
+        with self._lock:
+            self._issues()
+            return {s.id: self._book.digest_score(self._pos[s.duplicate_of or s.id]) for s in self.suggestions}
+
+    def _digest_score(self, suggestion: Suggestion) -> Score:
+        """One suggestion's digest score: a stored one's from the book, and a repost of a stored original carries the
+        original's; a draft is scored on its own."""
+        stored = suggestion.duplicate_of if suggestion.duplicate_of in self._pos else suggestion.id
+        if self.get(stored) is not None and (stored != suggestion.id or self.get(stored) is suggestion):
+            self._issues()
+            return self._book.digest_score(self._pos[stored])
+        return rank.digest_scores([suggestion], self._digest_model)[suggestion.id]
 
     # -- lookups ---------------------------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -3,7 +3,7 @@ list filters and search. No HTML here and no store access: the router passes in 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -27,10 +27,12 @@ class Bar:
     width: float   # share of the largest possible score, in percent
 
 
-def bars(score: Score, weights: Mapping[str, float]) -> list[Bar]:
-    """One bar per factor, scaled so that all bars of a perfect candidate would fill 100%."""
-    total = sum(weights.values()) or 1.0
-    return [Bar(name, FACTOR_NAMES.get(name, name), score.factors.get(name, 0.0), points, 100 * points / total)
+def bars(score: Score, full: float) -> list[Bar]:
+    """One bar per factor, scaled so that all bars of a perfect candidate (score ``full``) would fill 100%; a part
+    that lowers the score (a digest quality the text lacks) has no bar, only its negative points."""
+    full = full or 1.0
+    return [Bar(name, FACTOR_NAMES.get(name, name), score.factors.get(name, 0.0), points,
+                max(0.0, 100 * points / full))
             for name, points in score.breakdown.items()]
 
 

@@ -128,8 +128,9 @@ def filter_context(service: Service, query: pages.ListQuery) -> dict[str, Any]:
             "districts": pages.choices(s.district for s in suggestions), "dates_ok": dates_ok}
 
 
-def weights(service: Service, kind: str) -> dict[str, float]:
-    return service.config["rank"][kind]["weights"]
+def full_score(service: Service, kind: str) -> float:
+    """A perfect candidate's score: the sum of the key-topic weights; the digest score is at most 1."""
+    return sum(service.config["rank"]["key_topic"]["weights"].values()) if kind == "key_topic" else 1.0
 
 
 # -- login ----------------------------------------------------------------------------------------------------------
@@ -221,7 +222,7 @@ def issues_page(request: Request, query: pages.ListQuery = Depends(list_query),
         if query.q and not pages.issue_matches(issue, workspace.members(issue.id), query.q):
             continue
         rows.append({"rank": rank, "issue": issue, "score": score, "review": review,
-                     "bars": pages.bars(score, weights(service, "key_topic"))})
+                     "bars": pages.bars(score, full_score(service, "key_topic"))})
     shown, paging = paginate(rows, query)
     return render(request, "issues.html", caller, rows=shown, paging=paging, total_issues=len(workspace.issues()),
                   **filter_context(service, query))
@@ -251,7 +252,7 @@ def issue_page(request: Request, issue_id: str, caller: Caller | None = Depends(
         names = queries.reviewer_names(session)
     weeks = pages.timeline(members)
     return render(request, "issue.html", caller, issue=issue, rank=rank, total=len(ranked), score=score,
-                  bars=pages.bars(score, weights(service, "key_topic")), members=pages.fold(members),
+                  bars=pages.bars(score, full_score(service, "key_topic")), members=pages.fold(members),
                   reposts=sum(1 for s in members if s.duplicate_of), weeks=weeks,
                   week_max=max((w.total for w in weeks), default=1), raisers=pages.raisers(members),
                   reviews=reviews, names=names, member_status=member_status, implementations=implementations)
@@ -280,7 +281,7 @@ def suggestion_page(request: Request, suggestion_id: str, caller: Caller | None 
                   issue=workspace.issue(issue_id) if issue_id else None, reviews=reviews, names=names,
                   implementations=implementations,
                   digest_rank=digest[0] if digest else None,
-                  bars=pages.bars(digest[1], weights(service, "digest")) if digest else [],
+                  bars=pages.bars(digest[1], full_score(service, "digest")) if digest else [],
                   digest_score=digest[1] if digest else None)
 
 
@@ -301,7 +302,7 @@ def digest_page(request: Request, query: pages.ListQuery = Depends(list_query),
             continue
         rows.append({"rank": rank, "suggestion": suggestion, "score": score, "review": review,
                      "issue": workspace.issue(issue_id) if issue_id else None,
-                     "bars": pages.bars(score, weights(service, "digest"))})
+                     "bars": pages.bars(score, full_score(service, "digest"))})
     shown, paging = paginate(rows, query)
     period = request.query_params.get("period") or current_quarter()
     return render(request, "digest.html", caller, rows=shown, paging=paging, period=period,

@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Subcommands in the order ``triage --help`` lists them.
-COMMANDS = ("ingest", "run", "score", "eval", "serve", "keys", "digest", "report")
+COMMANDS = ("ingest", "run", "score", "eval", "serve", "keys", "digest", "report", "digest_model")
 
 DESCRIPTION = """\
 triage：读取社会组织提交的协商意见，找出多家组织共同反映的具体问题，
