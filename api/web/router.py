@@ -129,8 +129,8 @@ def filter_context(service: Service, query: pages.ListQuery) -> dict[str, Any]:
 
 
 def full_score(service: Service, kind: str) -> float:
-    """A perfect candidate's score: the sum of the key-topic weights; the digest score is at most 1."""
-    return sum(service.config["rank"]["key_topic"]["weights"].values()) if kind == "key_topic" else 1.0
+    """A perfect candidate's score: the sum of the ranking's weights; the digest model's score is at most 1."""
+    return 1.0 if kind == "digest" else sum(service.config["rank"][kind]["weights"].values())
 
 
 # -- login ----------------------------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def themes_page(request: Request, query: pages.ListQuery = Depends(list_query),
             continue
         if query.q and not pages.theme_matches(entry, query.q):
             continue
-        rows.append({"entry": entry, "review": review, "bars": pages.bars(entry.score, weights(service, "theme"))})
+        rows.append({"entry": entry, "review": review, "bars": pages.bars(entry.score, full_score(service, "theme"))})
     shown, paging = paginate(rows, query)
     return render(request, "themes.html", caller, rows=shown, paging=paging,
                   issues_shown=service.config["rank"]["theme"]["issues_shown"], **filter_context(service, query))
