@@ -10,6 +10,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
 from .messages import FACTOR_NAMES
 from .records import Issue, Score, Suggestion
 from .reports import DIGEST_EXCERPT_CHARS, body_of, clean, day, excerpt, issue_table, title_of
@@ -60,12 +63,19 @@ def suggestion_table(suggestions: Sequence[Suggestion], issue_of: Mapping[str, s
     return SUGGESTION_COLUMNS, rows
 
 
+def text_cell(sheet, value: str) -> WriteOnlyCell | None:
+    """A cell that holds ``value`` as text, never a formula, whatever the text begins with; empty text is no cell."""
+    if not value:
+        return None
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
+
+
 def write_workbook(path: Path, entries: Sequence[ThemeEntry], ranked_issues: Sequence[tuple[Issue, Score]],
                    digest: Sequence[tuple[Suggestion, Score, str | None]], suggestions: Sequence[Suggestion],
                    issue_of: Mapping[str, str | None], theme_of: Mapping[str, str], issues_shown: int) -> Path:
     """Write the four sheets; key-topic candidates only on the first (themes of one submitter are no candidates)."""
-    from openpyxl import Workbook
-
     issues = {issue.id: issue for issue, _ in ranked_issues}
     theme_labels = {e.theme.id: e.theme.label for e in entries}
     theme_of_issue = {issue_id: e.theme.id for e in entries for issue_id in e.theme.issues}
@@ -75,16 +85,12 @@ def write_workbook(path: Path, entries: Sequence[ThemeEntry], ranked_issues: Seq
         digest_table(digest, issues, theme_labels, theme_of_issue),
         suggestion_table(suggestions, issue_of, issues, theme_of, theme_labels),
     ]
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    # Write-only: rows stream to the file, so a large corpus needs no workbook held in memory.
+    workbook = Workbook(write_only=True)
     for title, (header, rows) in zip(SHEETS, tables):
         sheet = workbook.create_sheet(title)
-        for values in [header, *rows]:
-            sheet.append([None if value == "" else value for value in values])
-        for row in sheet.iter_rows(min_row=1):
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text begins with
         sheet.freeze_panes = "A2"
+        for values in [header, *rows]:
+            sheet.append([text_cell(sheet, value) if isinstance(value, str) else value for value in values])
     workbook.save(path)
     return Path(path)
