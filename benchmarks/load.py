@@ -55,6 +55,7 @@ class Tally:
         self.latencies: list[float] = []
         self.errors: list[str] = []
         self.waited: Counter[int] = Counter()  # 429 (rate limit), 503/507 (store away or full), each retried
+        self.timed_out = 0  # requests without an answer within the client's timeout, sent again
         self.answers: dict[str, dict] = {}
         self.mismatched = 0  # a repeat answered differently from the first time
 
@@ -74,13 +75,17 @@ class Tally:
 
 def send_until_answered(tally: Tally) -> Callable[[httpx.Client, list[dict]], None]:
     """Post one piece of work, waiting out 429, 503 and 507 as an intake system should (the same ids again after
-    ``Retry-After``), and tally the answer."""
+    ``Retry-After``; after a timeout at once), and tally the answer."""
     def send(http: httpx.Client, items: list[dict]) -> None:
         payload = {"items": items} if len(items) > 1 else items[0]
         while True:
             start = time.perf_counter()
             try:
                 response = http.post("/v1/suggestions", json=payload)
+            except httpx.TimeoutException:  # no answer in time: the same ids again, which stores nothing twice
+                with tally.lock:
+                    tally.timed_out += 1
+                continue
             except httpx.TransportError as error:
                 with tally.lock:
                     tally.requests += 1
@@ -169,7 +174,7 @@ def main() -> int:
     print(f"duplicates refused   {refused} (sent again, stored once; {tally.mismatched} answered differently)")
     print(f"errors               {len(tally.errors)}" + (f"  first: {tally.errors[0]}" if tally.errors else ""))
     print(f"retried              {tally.waited[429]} rate limited, {tally.waited[503] + tally.waited[507]} store away "
-          "or full (the same ids again after Retry-After)")
+          f"or full (after Retry-After), {tally.timed_out} timed out: the same ids again")
     print(f"latency              p50 {ms[0]:.0f} ms, p95 {ms[1]:.0f} ms, p99 {ms[2]:.0f} ms per request")
     print(f"verdict              {'nothing lost, nothing stored twice' if held else 'LOSS OR DUPLICATION'}")
     return 0 if held else 1
