@@ -176,8 +176,7 @@ def in_year(row: Feedback, year: int) -> bool:
 
 
 def build(rows: Sequence[Feedback], issues: Mapping[str, Issue], year: int,
-          theme_of: Callable[[Issue], str] | None = None, generated_at: datetime | None = None,
-          with_charts: bool = True) -> AnnualReport:
+          theme_of: Callable[[Issue], str] | None = None, generated_at: datetime | None = None) -> AnnualReport:
     """The report of ``year`` from every suggestion's feedback record; ``theme_of`` names an issue's theme (default:
     its broad topic)."""
     theme_of = theme_of or (lambda issue: issue.topic or TEXT["no_theme"])
@@ -225,8 +224,7 @@ def build(rows: Sequence[Feedback], issues: Mapping[str, Issue], year: int,
         turned_down=[r for r in originals if r.turned_down],
         implementation={status: implementation[status] for status in (*IMPLEMENTATION_STATUSES, "")},
     )
-    if with_charts:
-        report.charts = draw(report)
+    report.charts = draw(report)
     return report
 
 
@@ -324,14 +322,20 @@ def monthly_rows(report: AnnualReport) -> Rows:
 # The document and the workbook -------------------------------------------------------------------------------------
 
 
+def overview(report: AnnualReport) -> list[str]:
+    """The report's opening sentences: the year in figures."""
+    lines = [TEXT["overview_text"].format(year=report.year, reposts=report.reposts, orgs=report.organisations,
+                                          **report.funnel)]
+    if report.undated:
+        lines.append(TEXT["undated"].format(count=report.undated))
+    return lines
+
+
 def annual_document(report: AnnualReport) -> Document:
     """The report as a document: sections with figures, tables and the four charts."""
     f = report.funnel
     date = report.generated_at.strftime("%Y-%m-%d")
-    overview = TEXT["overview_text"].format(year=report.year, reposts=report.reposts, orgs=report.organisations, **f)
-    blocks: list[Block] = [Heading(1, TEXT["overview"]), Paragraph(overview)]
-    if report.undated:
-        blocks.append(Paragraph(TEXT["undated"].format(count=report.undated)))
+    blocks: list[Block] = [Heading(1, TEXT["overview"]), *(Paragraph(line) for line in overview(report))]
     blocks += [_figure(report, "funnel"), _table(stage_header(), stage_rows(report)),
                Heading(1, TEXT["monthly"]), _figure(report, "monthly"),
                _table([TEXT["month"], TEXT["originals"], TEXT["reposts"]], monthly_rows(report)),

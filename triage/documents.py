@@ -188,12 +188,17 @@ Block = Heading | Paragraph | Fields | Quote | Table | Figure
 
 @dataclass
 class Document:
-    """A title page (title and subtitle lines), a table of contents of headings up to ``toc_depth``, then blocks."""
+    """A title page (title and subtitle lines), a table of contents of headings up to ``toc_depth``, then blocks.
+
+    Without ``cover`` (a letter) the title heads the first page and Word gets neither a cover page nor a table of
+    contents.
+    """
 
     title: str
     subtitle: list[str]
     blocks: list[Block] = field(default_factory=list)
     toc_depth: int = 3
+    cover: bool = True
 
     def headings(self) -> list[Heading]:
         return [b for b in self.blocks if isinstance(b, Heading)]
@@ -447,21 +452,21 @@ def to_docx(document: Document):
         fonts.set(qn("w:eastAsia"), "宋体" if name in ("Normal", "Quote") else "黑体")
     out.styles["Normal"].font.size = Pt(11)
 
-    for _ in range(6):
+    for _ in range(6 if document.cover else 0):
         out.add_paragraph()
     title = out.add_paragraph(document.title, style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for line in document.subtitle:
         out.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    out.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-
-    out.add_paragraph(TEXT["toc"], style="TOC Heading")
-    top = min((h.level for h in document.toc()), default=1)
-    for heading in document.toc():
-        entry = out.add_paragraph(heading.text)
-        entry.paragraph_format.left_indent = Pt(18 * (heading.level - top))
-        entry.paragraph_format.space_after = Pt(2)
-    out.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    if document.cover:
+        out.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        out.add_paragraph(TEXT["toc"], style="TOC Heading")
+        top = min((h.level for h in document.toc()), default=1)
+        for heading in document.toc():
+            entry = out.add_paragraph(heading.text)
+            entry.paragraph_format.left_indent = Pt(18 * (heading.level - top))
+            entry.paragraph_format.space_after = Pt(2)
+        out.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     for block in document.blocks:
         if isinstance(block, Heading):

@@ -105,10 +105,12 @@ def key_topic_entries(session: Session, workspace: Workspace) -> tuple[list[KeyT
     return entries, len(ranked)
 
 
-def annual_report(session: Session, workspace: Workspace, year: int, with_charts: bool = True) -> AnnualReport:
-    """The year's consultation report over every stored suggestion, its decisions and implementation statuses."""
-    return build(feedback(session, workspace), {issue.id: issue for issue in workspace.issues()}, year,
-                 with_charts=with_charts)
+def annual_report(session: Session, workspace: Workspace, year: int,
+                  rows: list[Feedback] | None = None) -> AnnualReport:
+    """The year's consultation report over every stored suggestion, its decisions and implementation statuses
+    (``rows``: the feedback records, when the caller has read them already)."""
+    rows = rows if rows is not None else feedback(session, workspace)
+    return build(rows, {issue.id: issue for issue in workspace.issues()}, year)
 
 
 def snapshot(store: Store, config: dict) -> Workspace:

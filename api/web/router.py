@@ -21,7 +21,8 @@ from pydantic import ValidationError
 
 from triage.documents import (BEIJING, current_quarter, digest_document, key_topic_document, parse_period,
                               write_document)
-from triage.feedback import organisations
+from triage.annual import in_year, overview, workbook_sheets, write_report
+from triage.feedback import letter_document, organisations
 from triage.tracking import Implementation
 from triage.privacy import mask_pii
 from triage.theme_reports import theme_entries
@@ -38,7 +39,7 @@ from ..service import Service
 from ..views import ranked_digest, ranked_issues, ranked_themes
 from . import pages, queries
 from .session import (WEB_ROLES, close_session, form_token, open_session, session_caller, valid_form_token)
-from .texts import (DECISIONS, DECISIONS_FOR, EXPORT_FORMATS, FACTOR_NAMES, FEEDBACK_COLUMNS, FILENAMES,
+from .texts import (ANNUAL_FORMATS, DECISIONS, DECISIONS_FOR, EXPORT_FORMATS, FACTOR_NAMES, FEEDBACK_COLUMNS, FILENAMES,
                     IMPLEMENTATION_FIELDS, IMPLEMENTATION_STATUSES, STATUS_LABELS, UNREVIEWED, T)
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +49,7 @@ DOCUMENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 30
@@ -62,7 +64,7 @@ def local_minute(moment: datetime | None) -> str:
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(T=T, DECISIONS=DECISIONS, DECISIONS_FOR=DECISIONS_FOR, STATUS_LABELS=STATUS_LABELS,
                              FACTOR_NAMES=FACTOR_NAMES, UNREVIEWED=UNREVIEWED, EXPORT_FORMATS=EXPORT_FORMATS,
-                             IMPLEMENTATION_STATUSES=IMPLEMENTATION_STATUSES)
+                             IMPLEMENTATION_STATUSES=IMPLEMENTATION_STATUSES, ANNUAL_FORMATS=ANNUAL_FORMATS)
 templates.env.filters["mask"] = mask_pii
 templates.env.filters["day"] = lambda value: value.strftime("%Y-%m-%d") if value else ""
 templates.env.filters["minute"] = local_minute
@@ -457,6 +459,57 @@ def export_key_topics(request: Request, caller: Caller | None = Depends(reviewer
         entries, total = queries.key_topic_entries(session, service.workspace)
     return _document(key_topic_document(entries, total, issues_shown=service.config["rank"]["theme"]["issues_shown"]),
                      FILENAMES["key_topics"], "docx")
+
+
+# -- the annual report and the feedback letters ---------------------------------------------------------------------
+
+def report_years(service: Service) -> list[int]:
+    """Years with dated suggestions, latest first: the years a report can be made for."""
+    return sorted({s.submitted_at.year for s in service.workspace.suggestions if s.submitted_at}, reverse=True)
+
+
+@router.get("/web/annual", response_class=HTMLResponse)
+def annual_page(request: Request, year: int | None = Query(None), caller: Caller | None = Depends(reviewer),
+                service: Service = Depends(get_service)):
+    if caller is None:
+        return to_login(request)
+    years = report_years(service)
+    chosen = year if year in years else (years[0] if years else None)
+    if chosen is None:
+        return render(request, "annual.html", caller, report=None, years=[], year=None)
+    with service.store.session() as session:
+        rows = queries.feedback(session, service.workspace)
+        report = queries.annual_report(session, service.workspace, chosen, rows)
+    letters = organisations(r for r in rows if in_year(r, chosen) and not r.suggestion.duplicate_of)
+    return render(request, "annual.html", caller, report=report, years=years, year=chosen,
+                  overview=overview(report), tables=workbook_sheets(report), organisations=letters)
+
+
+@router.get("/web/exports/annual")
+def export_annual(request: Request, year: int = Query(...), format: str = Query("docx"),
+                  caller: Caller | None = Depends(reviewer), service: Service = Depends(get_service)):
+    if caller is None:
+        return to_login(request)
+    ext = format if format in ANNUAL_FORMATS else "docx"
+    with service.store.session() as session:
+        report = queries.annual_report(session, service.workspace, year)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_report(Path(tmp) / f"report.{ext}", report)
+        return download(path.read_bytes(), FILENAMES["annual"].format(year=year, ext=ext), DOCUMENT_TYPES[ext])
+
+
+@router.get("/web/exports/letters/{submitter}")
+def export_letter(request: Request, submitter: str, year: int | None = Query(None),
+                  caller: Caller | None = Depends(reviewer), service: Service = Depends(get_service)):
+    if caller is None:
+        return to_login(request)
+    with service.store.session() as session:
+        rows = queries.feedback(session, service.workspace, submitter)
+    if not rows:
+        return render(request, "missing.html", caller, status_code=404, message=T["no_org"])
+    issues = {issue.id: issue for issue in service.workspace.issues()}
+    name = FILENAMES["letter_year" if year else "letter"].format(org=submitter, year=year)
+    return _document(letter_document(organisations(rows)[0], rows, issues, year), name, "docx")
 
 
 def _document(document, filename: str, ext: str) -> Response:

@@ -26,6 +26,7 @@ T: dict[str, str] = {
     "nav_common_issues": "共同问题",
     "nav_digest": "直通车候选",
     "nav_feedback": "组织反馈",
+    "nav_annual": "年度通报",
     "logout": "退出",
     "signed_in_as": "当前用户",
     # login
@@ -148,8 +149,25 @@ T: dict[str, str] = {
     "not_found": "没有找到 {what} {id}",
     "merged_into_this": "问题 {id} 已并入本问题",
     "no_org": "没有找到该组织",
+    "download_letter": "下载反馈函（.docx）",
     "adopted_count": "已采纳",
     "carried_out_count": "已落实",
+    # annual report
+    "annual_title": "{year}年度通报",
+    "annual_intro": "按提交时间统计当年的协商意见，决定和落实情况截至现在。与命令 triage report 导出的通报内容相同。",
+    "year": "年度",
+    "show": "查看",
+    "download": "下载",
+    "annual_empty": "尚无带提交时间的意见，无法生成年度通报。",
+    "annual_stages": "各阶段",
+    "annual_charts": "图表",
+    "annual_groups": "分类统计",
+    "annual_themes": "主要主题和问题",
+    "annual_digest": "采纳入专报的意见及落实情况",
+    "annual_turned_down": "未采纳的意见及理由",
+    "annual_implementation": "已采纳事项的落实情况",
+    "annual_letters": "各组织反馈函",
+    "annual_letters_intro": "每家组织一份 .docx，逐条列出其当年意见的办理状态和理由。",
     # implementation of adopted items
     "implementation_title": "落实情况",
     "implementation_intro": "已采纳事项的落实进展：每次变更都保留记录。",
@@ -193,6 +211,8 @@ FEEDBACK_COLUMNS: dict[str, str] = {
 IMPLEMENTATION_FIELDS: dict[str, str] = {"status": "状态", "date": "日期", "department": "责任部门", "note": "说明",
                                          "evidence_url": "佐证链接"}
 
+ANNUAL_FORMATS: dict[str, str] = {"docx": "Word（.docx）", "html": "网页（.html）", "xlsx": "Excel（.xlsx）"}
+
 EXPORT_FORMATS: dict[str, str] = {"docx": "Word（.docx）", "md": "Markdown（.md）", "html": "网页（.html）"}
 
 # File names of downloads (the period or organisation is filled in).
@@ -202,7 +222,10 @@ FILENAMES: dict[str, str] = {
     "workbook": "triage.xlsx",
     "feedback": "组织反馈-{org}.csv",
     "feedback_all": "组织反馈-全部.csv",
+    "annual": "年度通报-{year}.{ext}",
+    "letter": "反馈函-{org}.docx",
+    "letter_year": "反馈函-{org}-{year}.docx",
 }
 
-__all__ = ["DECISIONS", "DECISIONS_FOR", "EXPORT_FORMATS", "FACTOR_NAMES", "FEEDBACK_COLUMNS", "FILENAMES",
+__all__ = ["ANNUAL_FORMATS", "DECISIONS", "DECISIONS_FOR", "EXPORT_FORMATS", "FACTOR_NAMES", "FEEDBACK_COLUMNS", "FILENAMES",
            "IMPLEMENTATION_FIELDS", "IMPLEMENTATION_STATUSES", "STATUS_LABELS", "T", "UNREVIEWED"]

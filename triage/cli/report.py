@@ -5,6 +5,7 @@ import argparse
 import sys
 import warnings
 from datetime import datetime
+from pathlib import Path
 
 from . import UserError
 from .common import add_config_flags, config_from_args
@@ -28,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--year", type=year, default=datetime.now().year, metavar="年份",
                         help="统计哪一年提交的意见（默认今年）")
     parser.add_argument("--out", required=True, metavar="FILE", help="输出文件：.docx、.html 或 .xlsx")
+    parser.add_argument("--letters", metavar="DIR",
+                        help="同时为当年提交过意见的每家组织导出一份反馈函（.docx），逐条列出办理状态和理由，写入该目录")
     parser.add_argument("--db", default=DEFAULT_DB, metavar="URL", help=f"数据库（默认 {DEFAULT_DB}）")
     add_config_flags(parser)
     parser.set_defaults(func=run_report)
@@ -37,7 +40,7 @@ def run_report(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from api.store import Store
-    from api.web.queries import annual_report, snapshot
+    from api.web.queries import annual_report, feedback, snapshot
 
     from ..annual import FORMATS, STAGES, write_report
 
@@ -50,7 +53,8 @@ def run_report(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with store.session() as session:
-                report = annual_report(session, workspace, args.year)
+                rows = feedback(session, workspace)
+                report = annual_report(session, workspace, args.year, rows)
         for warning in caught:
             print(f"警告：{warning.message}", file=sys.stderr)
     except LookupError as error:
@@ -62,4 +66,23 @@ def run_report(args: argparse.Namespace) -> int:
     write_report(args.out, report)
     figures = "，".join(f"{name} {report.funnel[stage]}" for stage, name in STAGES.items())
     print(f"已导出{args.year}年度通报：{figures} → {args.out}", file=sys.stderr)
+    if args.letters:
+        written = write_letters(Path(args.letters), rows, {i.id: i for i in workspace.issues()}, args.year)
+        print(f"已导出反馈函 {written} 份 → {args.letters}", file=sys.stderr)
     return 0
+
+
+def write_letters(folder: Path, rows: list, issues: dict, year: int) -> int:
+    """One letter per organisation that submitted in ``year``, named after its code; returns how many."""
+    from ..annual import in_year
+    from ..documents import write_document
+    from ..feedback import letter_document, organisations
+
+    folder.mkdir(parents=True, exist_ok=True)
+    of_year = [r for r in rows if in_year(r, year) and not r.suggestion.duplicate_of]
+    found = organisations(of_year)
+    for organisation in found:
+        mine = [r for r in of_year if r.suggestion.submitter == organisation.code]
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in organisation.code)
+        write_document(folder / f"反馈函-{safe}-{year}.docx", letter_document(organisation, mine, issues, year))
+    return len(found)
