@@ -188,6 +188,16 @@ def test_every_figure_of_the_report_matches_the_store(year_of_decisions, tmp_pat
     assert "13812345678" not in text and "13912345678" not in text
     assert TEXT["undated"].format(count=1) in text
 
+    letters = tmp_path / "letters"
+    assert triage_main(["report", "--year", "2025", "--out", str(tmp_path / "again.docx"), "--letters", str(letters),
+                        *flags]) == 0
+    # ORG-1 to ORG-7 submitted originals in 2025 (ORG-4 only a repost, ORG-8 only in 2024, ORG-9 undated).
+    assert sorted(p.name for p in letters.iterdir()) == [f"反馈函-ORG-{n}-2025.docx" for n in (1, 2, 3, 5, 6, 7)]
+    letter = "\n".join(p.text for p in docx.Document(str(letters / "反馈函-ORG-1-2025.docx")).paragraphs)
+    assert ids["p0"] in letter and ids["u1"] in letter and "已落实（2025-09-30，责任部门：区住建委）" in letter
+    assert "落实情况待相关部门反馈" in letter  # u1 is adopted but nothing was recorded yet
+    assert "13912345678" not in letter
+
     page = outputs[".html"].read_text(encoding="utf-8")
     assert page.count("<svg") == 4 and page.count("<figcaption>") == 4
     assert "13812345678" not in page
