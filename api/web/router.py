@@ -486,11 +486,12 @@ def annual_page(request: Request, year: int | None = Query(None), caller: Caller
 
 
 @router.get("/web/exports/annual")
-def export_annual(request: Request, year: int = Query(...), format: str = Query("docx"),
+def export_annual(request: Request, year: int | None = Query(None), format: str = Query("docx"),
                   caller: Caller | None = Depends(reviewer), service: Service = Depends(get_service)):
     if caller is None:
         return to_login(request)
     ext = format if format in ANNUAL_FORMATS else "docx"
+    year = year or next(iter(report_years(service)), datetime.now(BEIJING).year)
     with service.store.session() as session:
         report = queries.annual_report(session, service.workspace, year)
     with tempfile.TemporaryDirectory() as tmp:

@@ -28,7 +28,7 @@ SECRET_BODY = f"东风路夜间施工噪音扰民，联系人李四{PHONE}，身
 PAGES = [("GET", path.format(issue_id="I00001", suggestion_id="s-1", submitter="org-1"))
          for route in web_router.routes for path in [route.path] if "GET" in route.methods
          and path.startswith("/web/") and path not in ("/web/", "/web/login", "/web/static/{name}")]
-FORMS = [("POST", "/web/reviews")]
+FORMS = [("POST", "/web/reviews"), ("POST", "/web/implementations")]
 
 
 def test_every_reviewer_page_needs_a_login(server):

@@ -48,10 +48,17 @@ def test_pages_and_exports_mask_personal_data_and_the_store_keeps_it(server):
             decided = api.post("/v1/reviews", json={"target_type": "suggestion", "target_id": item["id"],
                                                     "decision": "digest", "reason": f"请回电{PHONE}核实"})
             assert decided.status_code == 201
+        adopted = items[0]["id"]
+        assert api.post("/v1/reviews", json={"target_type": "suggestion", "target_id": adopted,
+                                             "decision": "adopted", "reason": f"已采纳，联系{PHONE}"}).status_code == 201
+        assert api.post("/v1/implementations", json={
+            "target_type": "suggestion", "target_id": adopted, "status": "implemented", "date": "2025-06-01",
+            "department": f"市住建委（{LANDLINE}）", "note": f"经办人邮箱{EMAIL}，身份证{ID_CARD}"}).status_code == 201
     with httpx.Client(base_url=server.url, follow_redirects=True, timeout=60) as browser:
         assert browser.post("/web/login", data={"key": server.keys["reviewer"]}).status_code == 200
         pages = ["/web/themes", "/web/issues", f"/web/issues/{issue_id}", "/web/digest", "/web/feedback",
-                 f"/web/feedback/{items[0]['submitter']}", "/web/feedback.csv", f"/web/issues?q={PHONE[:7]}"]
+                 f"/web/feedback/{items[0]['submitter']}", "/web/feedback.csv", f"/web/issues?q={PHONE[:7]}",
+                 "/web/annual?year=2025", "/web/exports/annual?year=2025&format=html"]
         pages += [f"/web/suggestions/{item['id']}" for item in items]
         shown: dict[str, str] = {}
         for path in pages:
@@ -65,7 +72,8 @@ def test_pages_and_exports_mask_personal_data_and_the_store_keeps_it(server):
         book = openpyxl.load_workbook(io.BytesIO(browser.get("/web/exports/triage.xlsx").content))
         shown["triage.xlsx"] = "\n".join(str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
                                          for value in row if value is not None)
-        for path in ("/web/exports/digest?format=docx", "/web/exports/key-topics.docx"):
+        for path in ("/web/exports/digest?format=docx", "/web/exports/key-topics.docx",
+                     "/web/exports/annual?year=2025&format=docx", f"/web/exports/letters/{items[0]['submitter']}"):
             document = docx.Document(io.BytesIO(browser.get(path).content))
             shown[path] = "\n".join([p.text for p in document.paragraphs]
                                     + [c.text for t in document.tables for r in t.rows for c in r.cells])
@@ -74,6 +82,7 @@ def test_pages_and_exports_mask_personal_data_and_the_store_keeps_it(server):
         assert not leaks(visible), (where, leaks(visible))
     assert MASKS["mobile"] in shown[f"/web/issues/{issue_id}"] and MASKS["id_card"] in shown["digest.md"]
     assert MASKS["email"] in shown[f"/web/suggestions/{items[0]['id']}"]
+    assert MASKS["email"] in shown[f"/web/exports/letters/{items[0]['submitter']}"]
 
     store = Store(server.db_url)
     try:
