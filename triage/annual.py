@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import charts, reports
-from .documents import (BEIJING, Block, Document, Fields, Figure, Heading, Paragraph, Table, write_document)
+from .documents import BEIJING, Block, Document, Figure, Heading, Paragraph, Table, write_document
 from .feedback import SCREENED_IN, Feedback
 from .messages import IMPLEMENTATION_STATUSES
 from .records import Issue
