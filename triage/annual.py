@@ -16,8 +16,8 @@ Stages, counting originals only (a repost never counts, as everywhere):
 - 已落实: adopted now and implemented or turned into results (已落实 / 成果转化).
 
 A suggestion without a decision of its own takes its issue's decisions (``Feedback.basis``). Themes are the level
-above issues: until a theme model exists, an issue's broad topic (``Issue.topic``) is its theme, and ``build`` takes
-any other mapping from issue to theme.
+above issues (``triage/themes.py``); ``build`` takes the issue -> theme name mapping, by default an issue's broad
+topic (``Issue.topic``).
 """
 from __future__ import annotations
 

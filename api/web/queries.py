@@ -110,7 +110,9 @@ def annual_report(session: Session, workspace: Workspace, year: int,
     """The year's consultation report over every stored suggestion, its decisions and implementation statuses
     (``rows``: the feedback records, when the caller has read them already)."""
     rows = rows if rows is not None else feedback(session, workspace)
-    return build(rows, {issue.id: issue for issue in workspace.issues()}, year)
+    theme_of = {issue_id: theme.label for theme in workspace.themes() for issue_id in theme.issues}
+    return build(rows, {issue.id: issue for issue in workspace.issues()}, year,
+                 lambda issue: theme_of.get(issue.id, issue.topic))
 
 
 def snapshot(store: Store, config: dict) -> Workspace:
