@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from triage.documents import (BEIJING, current_quarter, digest_document, key_topic_document, parse_period,
                               write_document)
 from triage.annual import in_year, overview, workbook_sheets, write_report
-from triage.feedback import letter_document, organisations
+from triage.feedback import Feedback, letter_document, organisations
 from triage.tracking import Implementation
 from triage.privacy import mask_pii
 from triage.theme_reports import theme_entries
@@ -409,13 +409,20 @@ def implementation_cells(implementation: Implementation | None) -> list[str]:
 @router.get("/web/feedback/{submitter}", response_class=HTMLResponse)
 def organisation_page(request: Request, submitter: str, caller: Caller | None = Depends(reviewer),
                       service: Service = Depends(get_service)):
+    rows = organisation_feedback(request, submitter, caller, service)
+    if isinstance(rows, Response):
+        return rows
+    return render(request, "organisation.html", caller, rows=rows, org=organisations(rows)[0])
+
+
+def organisation_feedback(request: Request, submitter: str, caller: Caller | None,
+                          service: Service) -> list[Feedback] | Response:
+    """One organisation's feedback rows, or the page to answer with instead (login, or 404 for no such code)."""
     if caller is None:
         return to_login(request)
     with service.store.session() as session:
         rows = queries.feedback(session, service.workspace, submitter)
-    if not rows:
-        return render(request, "missing.html", caller, status_code=404, message=T["no_org"])
-    return render(request, "organisation.html", caller, rows=rows, org=organisations(rows)[0])
+    return rows or render(request, "missing.html", caller, status_code=404, message=T["no_org"])
 
 
 # -- documents ------------------------------------------------------------------------------------------------------
@@ -502,12 +509,9 @@ def export_annual(request: Request, year: int | None = Query(None), format: str 
 @router.get("/web/exports/letters/{submitter}")
 def export_letter(request: Request, submitter: str, year: int | None = Query(None),
                   caller: Caller | None = Depends(reviewer), service: Service = Depends(get_service)):
-    if caller is None:
-        return to_login(request)
-    with service.store.session() as session:
-        rows = queries.feedback(session, service.workspace, submitter)
-    if not rows:
-        return render(request, "missing.html", caller, status_code=404, message=T["no_org"])
+    rows = organisation_feedback(request, submitter, caller, service)
+    if isinstance(rows, Response):
+        return rows
     issues = {issue.id: issue for issue in service.workspace.issues()}
     name = FILENAMES["letter_year" if year else "letter"].format(org=submitter, year=year)
     return _document(letter_document(organisations(rows)[0], rows, issues, year), name, "docx")
