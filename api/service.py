@@ -335,10 +335,15 @@ class Service:
     def save_issues(self, session: Session, issue_ids: Iterable[str], actor: str) -> None:
         """Insert or relabel the given issues as the workspace describes them now."""
         now = utcnow()
-        for issue_id in sorted(issue_ids):
+        ids = sorted(issue_ids)
+        rows: dict[str, IssueRow] = {}
+        for start in range(0, len(ids), 500):  # one query per 500 issues, not one per issue (start-up, re-cluster)
+            rows.update((row.id, row) for row in session.scalars(
+                select(IssueRow).where(IssueRow.id.in_(ids[start:start + 500]))))
+        for issue_id in ids:
             issue = self.workspace.issue(issue_id)
             label, keywords = (issue.label, list(issue.keywords)) if issue else ("", [])
-            row = session.get(IssueRow, issue_id)
+            row = rows.get(issue_id)
             if row is None:
                 session.add(IssueRow(id=issue_id, label=label, keywords=keywords, created_at=now, updated_at=now))
                 session.add(AuditRow(at=now, actor=actor, action="issue.open", target_type="issue",

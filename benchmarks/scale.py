@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -193,12 +194,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.child, args.rank)))
         return 0
     results = []
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr, flush=True)
     for n in sorted(args.sizes):
         print(f"size {n} ...", file=sys.stderr, flush=True)
         results.append(run_child(n, args.rank))
         print(f"  {results[-1]['seconds']:.1f}s wall, {results[-1]['cpu']:.1f}s cpu, "
               f"peak {results[-1]['peak_mb']:.0f} MB", file=sys.stderr, flush=True)
     print_table(results, args.rank)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
     return 0
 
 

@@ -120,6 +120,8 @@ class IssueBook:
         # Class TF-IDF: every word's count over all issues' described members, and the total.
         self._frequency: Counter[str] = Counter()
         self._words = 0
+        self._idf: dict[str, float] = {}  # class TF-IDF weights of words read at version ``_idf_at``
+        self._idf_at = -1
         # Topic terms: in how many originals each occurs, over the positions seen so far.
         self._term_df: Counter[str] = Counter()
         self._originals: list[int] = []
@@ -220,10 +222,15 @@ class IssueBook:
         with self._lock:
             if issue._at == self.version:
                 return
-            average = self._words / max(1, len(self._issues))
-            issue._keywords = label.heaviest(
-                {w: tf * label.class_idf(average, self._frequency[w]) for w, tf in issue._words.items()},
-                self._keywords_per_issue)
+            if self._idf_at != self.version:
+                self._idf, self._idf_at = {}, self.version
+            average, idf, frequency = self._words / max(1, len(self._issues)), self._idf, self._frequency
+            weights = {}
+            for w, tf in issue._words.items():
+                if w not in idf:
+                    idf[w] = label.class_idf(average, frequency[w])
+                weights[w] = tf * idf[w]
+            issue._keywords = label.heaviest(weights, self._keywords_per_issue)
             issue._topic = self.assigner().assign((self._tokens[i] for i in issue._described), issue.sectors)
             issue._at = self.version
 

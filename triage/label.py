@@ -25,6 +25,10 @@ from .records import Issue, Suggestion
 _UNTITLED_LABEL_CHARS = 30
 
 
+# Token sequences whose terms a matcher remembers; about 100 bytes each beyond the tokens themselves.
+_REMEMBERED = 500_000
+
+
 class TermMatcher:
     """Finds a lexicon's terms in a token list, by group.
 
@@ -42,9 +46,23 @@ class TermMatcher:
         # Every leading part of a term: a run of tokens that is none of these can grow into no term, so the search
         # stops there (most tokens start no term, which makes matching a corpus several times faster).
         self._prefixes = {term[:end] for term in self._groups_of for end in range(1, len(term) + 1)}
+        self._seen: dict[tuple[str, ...], frozenset[str]] = {}
 
-    def terms(self, tokens: Sequence[str]) -> set[str]:
-        """Every lexicon term the tokens contain."""
+    def terms(self, tokens: Sequence[str]) -> frozenset[str]:
+        """Every lexicon term the tokens contain.
+
+        Remembered by token sequence (up to ``_REMEMBERED`` of them): ranking issues, scoring the digest and
+        measuring themes each read the same suggestions' terms again after every change a service makes.
+        """
+        key = tuple(tokens)
+        found = self._seen.get(key)
+        if found is None:
+            if len(self._seen) >= _REMEMBERED:
+                self._seen.clear()
+            found = self._seen[key] = frozenset(self._find(key))
+        return found
+
+    def _find(self, tokens: Sequence[str]) -> set[str]:
         found = set()
         prefixes, groups_of = self._prefixes, self._groups_of
         for start in range(len(tokens)):

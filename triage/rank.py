@@ -39,8 +39,13 @@ def weighted_score(factors: Mapping[str, float], weights: Mapping[str, float]) -
 
 
 def priority_matcher_from_config(config: dict) -> TermMatcher:
-    """The city's stated priorities (``[rank.key_topic] priorities``) as a term matcher."""
-    path = asset_path(config, config["rank"]["key_topic"]["priorities"])
+    """The city's stated priorities (``[rank.key_topic] priorities``) as a term matcher, one per file, so what it
+    remembers serves every ranking that reads the same suggestions."""
+    return _priority_matcher(str(asset_path(config, config["rank"]["key_topic"]["priorities"])))
+
+
+@lru_cache(maxsize=8)
+def _priority_matcher(path: str) -> TermMatcher:
     return TermMatcher(load_term_groups(path, "priority", "terms"))
 
 
