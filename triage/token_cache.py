@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jieba
 
-from .embed.cache import text_hash
+from .embed.cache import stored_rows, text_hash
 from .segment import Segmenter
 
 
@@ -44,16 +44,9 @@ class TokenCache:
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
         hashes = [text_hash(t) for t in texts]
-        found: dict[str, list[str]] = {}
-        unique = list(dict.fromkeys(hashes))
         with self._connect() as db:
-            for start in range(0, len(unique), 500):
-                chunk = unique[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                for digest, stored in db.execute(
-                        f"SELECT hash, tokens FROM tokens WHERE segmenter = ? AND hash IN ({marks})",
-                        [self.key, *chunk]):
-                    found[digest] = json.loads(stored)
+            found = {digest: json.loads(stored) for digest, stored in stored_rows(
+                db, "SELECT hash, tokens FROM tokens WHERE segmenter = ? AND hash IN ({marks})", self.key, hashes)}
         missing = {h: t for h, t in zip(hashes, texts) if h not in found}
         self.last_new = len(missing)
         if missing:

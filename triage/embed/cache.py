@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,15 @@ log = logging.getLogger("triage.embed")
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stored_rows(db: sqlite3.Connection, query: str, key: str, hashes: Sequence[str]) -> Iterator[tuple]:
+    """The rows ``query`` finds for the distinct ``hashes`` under ``key``, asked 500 at a time (SQLite's limit on
+    parameters); ``query`` has one ``?`` for the key and ``{marks}`` where the hashes go."""
+    unique = list(dict.fromkeys(hashes))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        yield from db.execute(query.format(marks=",".join("?" * len(chunk))), [key, *chunk])
 
 
 class CachedEmbedder(Embedder):
@@ -60,13 +69,8 @@ class CachedEmbedder(Embedder):
         found: dict[str, np.ndarray] = {}
         try:
             with self._connect() as db:
-                for start in range(0, len(hashes), 500):
-                    chunk = hashes[start:start + 500]
-                    marks = ",".join("?" * len(chunk))
-                    for digest, blob in db.execute(
-                            f"SELECT hash, vector FROM vectors WHERE embedder = ? AND hash IN ({marks})",
-                            [self.key, *chunk]):
-                        found[digest] = np.frombuffer(blob, dtype=np.float32)
+                found = {digest: np.frombuffer(blob, dtype=np.float32) for digest, blob in stored_rows(
+                    db, "SELECT hash, vector FROM vectors WHERE embedder = ? AND hash IN ({marks})", self.key, hashes)}
         except sqlite3.OperationalError as error:
             self._warn("read", error)
         return found
