@@ -23,6 +23,7 @@ ERRORS: dict[str, str] = {
     "issue_merged": "问题 {id} 已并入问题 {into}",
     "suggestion_not_found": "意见 {id} 不存在",
     "theme_not_found": "主题 {id} 不存在，或不是重点议题候选（两个及以上提出主体反映的主题才是候选）",
+    "thread_not_found": "问题 {id} 没有第 {thread} 个线索（共 {count} 个）",
     "job_not_found": "任务 {id} 不存在",
     "key_not_found": "API 密钥 {id} 不存在",
     # 409
@@ -48,6 +49,8 @@ ERRORS: dict[str, str] = {
     "nul_character": "含有 NUL 字符（\\u0000），数据库无法保存：请删去该字符",
     "not_finite": "NaN、Infinity 不是 JSON 数值：请改为数字或 null",
     "invalid": "取值无效",
+    "split_or_thread": "请给出 members（要移出的意见编号）或 thread（线索序号）之一，不能都给或都不给",
+    "bad_correction": "{detail}",
     # 429 / 500
     "rate_limited": "请求过于频繁，请 {retry_after} 秒后重试",
     "internal_error": "服务器内部错误，请稍后重试；如持续出现请联系管理员",

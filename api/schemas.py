@@ -203,8 +203,14 @@ class ReviewList(BaseModel):
     items: list[ReviewOut]
 
 
+class Thread(BaseModel):
+    label: str = Field(description="线索的代表意见标题")
+    members: list[str] = Field(description="线索中的意见编号")
+
+
 class IssueDetail(IssueSummary):
     members: list[SuggestionView]
+    threads: list[Thread] = Field(description="问题内可分开的子问题（线索）；只有一个线索时为空")
     reviews: list[ReviewOut] = Field(description="审阅历史，按时间先后")
 
 
@@ -248,6 +254,29 @@ class ThemePage(BaseModel):
 class ThemeDetail(ThemeSummary):
     ranked_issues: list[ThemeIssue] = Field(description="全部具体问题，按共同问题名次")
     examples: list[SuggestionView] = Field(description="代表性意见：前几个问题各一条最有代表性的原件")
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    members: list[Annotated[Text, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None, min_length=1, max_length=5000, description="要移到新问题的意见编号（其重复转发随之移动）")
+    thread: int | None = Field(default=None, ge=1, description="或：按问题详情中 threads 的序号（从 1 起）移出整个线索")
+    reason: Text = Field(min_length=1, max_length=4000, description="理由")
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    issue_ids: list[Annotated[Text, Field(min_length=1, max_length=100)]] = Field(
+        min_length=2, max_length=50, description="要合并的问题编号；并入成员最多的一个")
+    reason: Text = Field(min_length=1, max_length=4000, description="理由")
+
+
+class CorrectionOut(BaseModel):
+    kind: Literal["split", "merge"]
+    issue_ids: list[str] = Field(description="拆分：原问题与新问题；合并：合并后的问题")
+    moved: int = Field(description="改变归属的意见数")
+    reason: str
+    reviewer: str
 
 
 class DigestItem(BaseModel):

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage.corrections import Correction
 from triage.intake import PRESETS, Limits, build_suggestion
 from triage.normalise import normalise_id
 from triage.records import Issue, Rejection, Suggestion
@@ -36,6 +37,9 @@ log = logging.getLogger("api.service")
 
 API_SOURCE = "api"
 SYSTEM_ACTOR = "system"
+# The audit action that records a reviewer's split or merge; its detail is the correction, re-applied after every
+# re-cluster, so the audit log is also where the corrections are kept.
+CORRECTION = "issue.correct"
 
 
 def result_of(outcome: Outcome) -> dict[str, Any]:
@@ -52,6 +56,18 @@ def result_of(outcome: Outcome) -> dict[str, Any]:
             "issue": outcome.issue_score.to_dict() if outcome.issue_score else None,
         },
     }
+
+
+def read_store(url: str, config: dict, embedder: str | None = None
+               ) -> tuple[list[Suggestion], np.ndarray, list[Correction]]:
+    """What ``triage eval --db`` and ``triage issues-model train --db`` read: the stored suggestions, their vectors
+    and the reviewers' corrections, without starting the service or changing any membership."""
+    service = Service(Store(url), Workspace(config, embedder_name=embedder), ServiceSettings())
+    try:
+        suggestions, vectors, _, _ = service.stored()
+        return suggestions, vectors, service.corrections()
+    finally:
+        service.store.close()
 
 
 def payload_hash(item: SuggestionDraft) -> str:
@@ -121,6 +137,15 @@ class Service:
             self._restore()
 
     def _restore(self) -> None:
+        suggestions, vectors, issue_of, known_issue_ids = self.stored()
+        self.workspace.restore(suggestions, vectors, issue_of, known_issue_ids=known_issue_ids)
+        self.workspace.corrections = self.corrections()
+        with self.store.session() as session:
+            self.sync_membership(session, SYSTEM_ACTOR, "issue.restore")
+
+    def stored(self) -> tuple[list[Suggestion], np.ndarray, dict[str, str], list[str]]:
+        """The stored suggestions with their repost links, their vectors under the workspace's embedder, their
+        issues, and every issue id used so far. Vectors missing for this embedder are computed once and kept."""
         key = self.workspace.embedder.key
         with self.store.session() as session:
             rows = session.scalars(select(SuggestionRow).order_by(SuggestionRow.pk)).all()
@@ -143,9 +168,7 @@ class Service:
         dim = getattr(self.workspace.embedder, "dim", 0)
         vectors = (np.vstack([stored[s.id] for s in suggestions]) if suggestions
                    else np.zeros((0, dim), dtype=np.float32))
-        self.workspace.restore(suggestions, vectors, issue_of, known_issue_ids=known_issue_ids)
-        with self.store.session() as session:
-            self.sync_membership(session, SYSTEM_ACTOR, "issue.restore")
+        return suggestions, vectors, issue_of, known_issue_ids
 
     # -- writing -------------------------------------------------------------------------------------------
     def to_suggestion(self, item: SuggestionDraft, row: int, field: str) -> Suggestion:
@@ -372,6 +395,55 @@ class Service:
                                  target_id=suggestion_id, detail={"from": before, "to": issue_id}))
             changed += 1
         return changed
+
+    # -- reviewers' corrections ------------------------------------------------------------------------------
+    def corrections(self) -> list[Correction]:
+        """Every reviewer's split and merge, in the order made."""
+        with self.store.session() as session:
+            return [Correction.from_dict(detail) for detail in session.scalars(
+                select(AuditRow.detail).where(AuditRow.action == CORRECTION).order_by(AuditRow.id))]
+
+    def split_issue(self, issue_id: str, members: Sequence[str] | None, thread: int | None, reason: str,
+                    actor: str) -> dict[str, Any]:
+        """Move members (or one thread) of an issue into a new issue; audited, and kept through re-clustering."""
+        if (members is None) == (thread is None):
+            raise ApiError(422, "split_or_thread", "members")
+        issue = self.issue(issue_id)
+        if thread is not None:
+            threads = self.workspace.threads(issue.id)
+            if thread > len(threads):
+                raise ApiError(422, "thread_not_found", "thread", id=issue.id, thread=thread, count=len(threads))
+            members = threads[thread - 1][1]
+        with self.write_lock:
+            try:
+                new_id, correction = self.workspace.split(issue.id, members)
+            except ValueError as error:
+                raise ApiError(422, "bad_correction", "thread" if thread else "members", detail=error) from None
+            return self._save_correction(correction, [issue.id, new_id], "issue.split", reason, actor)
+
+    def merge_issues(self, issue_ids: Sequence[str], reason: str, actor: str) -> dict[str, Any]:
+        """Merge issues into the largest; audited (the absorbed ids answer where they went), kept through re-clustering."""
+        live = [self.issue(issue_id, field=f"issue_ids[{n}]").id for n, issue_id in enumerate(issue_ids)]
+        with self.write_lock:
+            try:
+                keep, correction = self.workspace.merge(live)
+            except ValueError as error:
+                raise ApiError(422, "bad_correction", "issue_ids", detail=error) from None
+            return self._save_correction(correction, [keep], "issue.merge", reason, actor)
+
+    def _save_correction(self, correction: Correction, issue_ids: list[str], action: str, reason: str,
+                         actor: str) -> dict[str, Any]:
+        self.workspace.take_moves()  # the stored memberships are brought in line below, each change audited
+        try:
+            with self.store.session() as session:
+                session.add(AuditRow(actor=actor, action=CORRECTION, target_type="issue", target_id=issue_ids[0],
+                                     detail={**correction.to_dict(), "reason": reason}))
+                moved = self.sync_membership(session, actor, action)
+        except Exception:
+            log.exception("storing a correction failed; reloading the workspace from the store")
+            self._restore()
+            raise
+        return {"kind": correction.kind, "issue_ids": issue_ids, "moved": moved, "reason": reason, "reviewer": actor}
 
     # -- reading -------------------------------------------------------------------------------------------
     def score(self, item: SuggestionDraft) -> dict[str, Any]:

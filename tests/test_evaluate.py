@@ -46,3 +46,10 @@ def test_load_gold_reads_numeric_ids_as_strings_and_rejects_bad_files(tmp_path):
     path.write_text(json.dumps({"clusters": []}))
     with pytest.raises(GoldError, match="issues"):
         load_gold(path)
+
+
+def test_precision_recall_and_pieces_of_a_split_issue():
+    # G1 split 2 + 1 + 1, its best piece A also holds one stranger: precision 2/3, recall 2/4.
+    assignments = {"1": "A", "2": "A", "9": "A", "3": "D", "4": "E", "5": "B", "6": "B"}
+    g1 = evaluate(assignments, GOLD, ranking=[])["issues"][0]
+    assert (g1["precision"], g1["recall"], g1["pieces"]) == (pytest.approx(2 / 3, abs=1e-4), 0.5, [2, 1, 1])

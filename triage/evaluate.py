@@ -1,8 +1,9 @@
 """How well predicted issues match hand-checked ones.
 
 For each gold issue, the predicted issue with the best F1 against its members counts (duplicates are members like
-any message), and ``hot_rank`` says where that issue stands in the key-topic ranking. The mean F1 over gold issues
-is the headline figure.
+any message): its precision, recall and F1, and ``hot_rank``, where that issue stands in the key-topic ranking.
+``pieces`` lists how many of the gold issue's members each predicted issue holds, largest first, so a split issue
+shows as ``[3, 1, 1]``. The mean F1 over gold issues is the headline figure.
 """
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def evaluate(assignments: Mapping[str, str | None], gold: Sequence[Mapping[str, 
         f1 = 2 * overlaps[best] / (len(members) + sizes[best]) if best is not None else 0.0
         results.append({
             "id": issue["id"], "title": issue.get("title", ""), "f1": round(f1, 4),
+            "precision": round(overlaps[best] / sizes[best], 4) if best is not None else 0.0,
+            "recall": round(overlaps[best] / len(members), 4) if members else 0.0,
+            "pieces": sorted(overlaps.values(), reverse=True),
             "predicted_issue": best, "predicted_size": sizes[best] if best else 0, "gold_size": len(members),
             "hot_rank": rank_of.get(best) if best else None,
             "missing": sorted(members - set(assignments)),

@@ -2,24 +2,26 @@
 
 Each suggestion is seen three ways: its sentence embedding (*what* the problem is), TF-IDF over character n-grams
 of the place and organisation names it mentions (*where* or *who*, which embeddings barely see), and TF-IDF over
-its jieba words (campaigns copy each other's wording). Two groups are the same issue when both hold:
+its jieba words (campaigns copy each other's wording; a rare word two messages share, such as a shop's or an app's
+name, is strong evidence). Whether two groups are one issue is decided by a ``LinkRule``: the learned rule of
+``triage.linkage`` (a logistic model over what the groups share), or ``CosineRule``, one threshold on the mean
+cosine, kept as the baseline every figure is printed beside.
 
-- same problem: mean cosine + ``word_weight`` × mean word similarity ≥ ``threshold``;
-- same place: mean name similarity (over members that name a place) ≥ ``name_threshold``. When one side names no
-  place the first test alone decides, ``no_name_margin`` stricter.
-
-Means are exact averages over all member pairs, kept cheap by storing each group's *sum* of member vectors: for unit
-vectors, the mean pairwise dot product of groups A and B is sum_A · sum_B / (|A| |B|). Averages do not chain the way
-single links do, and exact ones (not averages over graph edges only) keep a 50-message campaign in one piece.
+Groups are kept as *sums* of their members' vectors, so every mean a rule reads is an exact average over all member
+pairs (for unit vectors, the mean pairwise dot product of groups A and B is sum_A · sum_B / (|A| |B|)). Averages do
+not chain the way single links do, and exact ones keep a 50-message campaign in one piece.
 
 Only pairs of groups that touch in a k-nearest-neighbour graph of the embeddings are ever compared, so there is no
-n×n matrix. A new suggestion is placed by the same two tests against the issues of its nearest neighbours.
+n×n matrix. A new suggestion is placed by the same rule against the issues of its nearest neighbours.
 """
 from __future__ import annotations
 
 import heapq
+import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,6 +58,7 @@ class TextViews:
         self.names = names
         self.name_vectoriser_: TfidfVectorizer | None = None
         self.word_vectoriser_: TfidfVectorizer | None = None
+        self.name_words_: frozenset[int] = frozenset()
 
     def _name_documents(self, titles: Sequence[str], bodies: Sequence[str]) -> list[str]:
         return [" ".join(self.names.of_suggestion(t, b)) for t, b in zip(titles, bodies)]
@@ -67,6 +70,16 @@ class TextViews:
         # min_df=2: a word only one suggestion uses cannot tie two suggestions together.
         self.word_vectoriser_ = _fitted(TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, min_df=2),
                                         [list(t) for t in tokens])
+        # Words that are mostly used inside the names suggestions mention (金域, 蓝湾 of 万科金域蓝湾) say where, not
+        # what; a word also used elsewhere at least as often (施工, 停车) describes problems.
+        vocabulary = self.word_vectoriser_.vocabulary_ if self.word_vectoriser_ is not None else {}
+        inside, used = Counter(), Counter()
+        for title, body, words in zip(titles, bodies, tokens):
+            found = self.names.of_suggestion(title, body)
+            for word in set(words) & vocabulary.keys():
+                used[word] += 1
+                inside[word] += any(word in name for name in found)
+        self.name_words_ = frozenset(vocabulary[w] for w, n in inside.items() if 2 * n >= used[w])
         return self
 
     def transform(self, titles: Sequence[str], bodies: Sequence[str],
@@ -74,6 +87,27 @@ class TextViews:
         """Per suggestion, its name row and its word row (unit length, sparse)."""
         return (_transform(self.name_vectoriser_, self._name_documents(titles, bodies)),
                 _transform(self.word_vectoriser_, [list(t) for t in tokens]))
+
+    def rarity(self, words: SparseRow) -> SparseRow:
+        """How rare each word of a word row is in the fitted corpus: 1 for a word two suggestions use, about 0 for
+        one that most use (inverse document frequency, scaled)."""
+        if self.word_vectoriser_ is None:
+            return {}
+        idf = self.word_vectoriser_.idf_
+        top = max(float(idf.max()) - 1.0, 1e-9)
+        return {key: (float(idf[key]) - 1.0) / top for key in words}
+
+    def problem_words(self, words: SparseRow) -> SparseRow:
+        """A word row without the words of names, at unit length: *what* the suggestion is about, not where."""
+        kept = {key: value for key, value in words.items() if key not in self.name_words_}
+        norm = math.sqrt(sum(value * value for value in kept.values()))
+        return {key: value / norm for key, value in kept.items()} if norm else {}
+
+    def profile(self, vector: np.ndarray, names: SparseRow, words: SparseRow, submitter: str = "",
+                day: float | None = None) -> "Profile":
+        """One suggestion as a group of one, from its rows in this view: its problem words are compared as
+        ``words``, and every word it uses (names' included) counts towards a shared rare word."""
+        return Profile.of_item(vector, self.problem_words(words), names, self.rarity(words), submitter, day)
 
 
 def _as_is(words: list[str]) -> list[str]:
@@ -95,101 +129,194 @@ def _transform(vectoriser: TfidfVectorizer | None, documents: list) -> list[Spar
 
 @dataclass
 class Profile:
-    """A group of suggestions as sums of its members' vectors: all the linkage rule needs."""
+    """A group of suggestions as sums over its members: all a linkage rule reads.
+
+    ``words`` sums the members' problem-word rows (names' words left out), ``terms`` sums each word's rarity over the members that use it, ``submitters`` counts members per submitter and
+    ``day_sum`` adds the submission days of the ``dated`` members.
+    """
 
     vector: np.ndarray
     words: SparseRow = field(default_factory=dict)
     names: SparseRow = field(default_factory=dict)
+    terms: SparseRow = field(default_factory=dict)
+    submitters: dict[str, int] = field(default_factory=dict)
     size: int = 0
     named: int = 0
+    day_sum: float = 0.0
+    dated: int = 0
 
     @classmethod
-    def of_item(cls, vector: np.ndarray, words: SparseRow, names: SparseRow) -> "Profile":
-        return cls(np.asarray(vector, dtype=np.float64).copy(), dict(words), dict(names), 1, 1 if names else 0)
+    def of_item(cls, vector: np.ndarray, words: SparseRow, names: SparseRow, terms: SparseRow | None = None,
+                submitter: str = "", day: float | None = None) -> "Profile":
+        return cls(np.asarray(vector, dtype=np.float64).copy(), dict(words), dict(names), dict(terms or {}),
+                   {submitter: 1} if submitter else {}, 1, 1 if names else 0,
+                   day if day is not None else 0.0, 1 if day is not None else 0)
+
+    def copy(self) -> "Profile":
+        return Profile(self.vector.copy(), dict(self.words), dict(self.names), dict(self.terms),
+                       dict(self.submitters), self.size, self.named, self.day_sum, self.dated)
 
     def absorb(self, other: "Profile") -> None:
         self.vector += other.vector
         _add_into(self.words, other.words)
         _add_into(self.names, other.names)
+        _add_into(self.terms, other.terms)
+        for submitter, count in other.submitters.items():
+            self.submitters[submitter] = self.submitters.get(submitter, 0) + count
         self.size += other.size
         self.named += other.named
+        self.day_sum += other.day_sum
+        self.dated += other.dated
+
+
+def day_of(moment) -> float | None:
+    """A submission time as days since the epoch; ``None`` when it is unknown."""
+    return moment.timestamp() / 86400.0 if moment is not None else None
+
+
+def item_profiles(views: TextViews, suggestions: Sequence, vectors: np.ndarray, name_rows: Sequence[SparseRow],
+                  word_rows: Sequence[SparseRow]) -> list[Profile]:
+    """Each suggestion as a group of one (``suggestions`` are ``Suggestion`` records aligned with the rows)."""
+    return [views.profile(vectors[i], name_rows[i], word_rows[i], s.submitter, day_of(s.submitted_at))
+            for i, s in enumerate(suggestions)]
+
+
+def mean_cosine(a: Profile, b: Profile) -> float:
+    return float(a.vector @ b.vector) / (a.size * b.size)
+
+
+def mean_words(a: Profile, b: Profile) -> float:
+    return _dot(a.words, b.words) / (a.size * b.size)
+
+
+def mean_names(a: Profile, b: Profile) -> float:
+    """Mean name similarity over the members that name a place; 0 when one side names none."""
+    return _dot(a.names, b.names) / (a.named * b.named) if a.named and b.named else 0.0
+
+
+def shared_rare_term(a: Profile, b: Profile) -> float:
+    """The rarest word both groups use, weighted by how much of each group uses it: rarity × √(share_A × share_B)."""
+    small, large = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
+    best = 0.0
+    for key, value in small.items():
+        other = large.get(key)
+        if other is not None and value * other > best:
+            best = value * other
+    return math.sqrt(best / (a.size * b.size))
+
+
+def same_submitter(a: Profile, b: Profile) -> float:
+    """The share of member pairs, one from each group, sent by the same submitter."""
+    small, large = (a.submitters, b.submitters) if len(a.submitters) <= len(b.submitters) else (b.submitters,
+                                                                                                 a.submitters)
+    return sum(count * large.get(s, 0) for s, count in small.items()) / (a.size * b.size)
+
+
+def days_apart(a: Profile, b: Profile) -> float | None:
+    """Days between the groups' mean submission times; ``None`` when either has none."""
+    if not a.dated or not b.dated:
+        return None
+    return abs(a.day_sum / a.dated - b.day_sum / b.dated)
+
+
+class LinkRule(Protocol):
+    """Decides whether two groups are one issue: ``score`` (higher is more alike) at least ``threshold``."""
+
+    threshold: float
+
+    def score(self, a: Profile, b: Profile) -> float: ...
+
+
+@dataclass
+class CosineRule:
+    """The baseline: one threshold on the mean cosine of the embeddings (plain average linkage)."""
+
+    threshold: float
+
+    def score(self, a: Profile, b: Profile) -> float:
+        return mean_cosine(a, b)
+
+
+def neighbour_graph(index: NeighbourIndex, k: int,
+                    progress: Callable[[float], None] | None = None) -> list[set[int]]:
+    """Each position's k nearest neighbours, made symmetric: the only pairs a finder compares."""
+    report = progress or (lambda fraction: None)
+    n = len(index)
+    adjacency: list[set[int]] = [set() for _ in range(n)]
+    for start in range(0, n, 2048):
+        chunk = np.arange(start, min(n, start + 2048))
+        ids, _ = index.search(index.vectors[chunk], k + 1)
+        for i, row in zip(chunk, ids):
+            for j in row:
+                if j >= 0 and j != i:
+                    adjacency[i].add(int(j))
+                    adjacency[int(j)].add(int(i))
+        report(min(1.0, (start + len(chunk)) / max(1, n)))
+    return adjacency
 
 
 class IssueFinder:
-    """Average linkage on the k-nearest-neighbour graph with the two-test rule above.
+    """Average linkage on the k-nearest-neighbour graph, best-linked pair of groups first, while ``rule`` links.
 
-    ``fit`` sets ``labels_``, a group number per position.
+    ``fit`` sets ``labels_``, a group number per position, and ``merges_``, every merge in the order made with its
+    score. Merging stops at the first pair below the threshold, so the grouping at any higher threshold is a prefix
+    of the same merges: ``labels_at`` gives it without running again (``fit(down_to=...)`` records further down).
     ``link`` and ``best_match`` apply the same rule to place one new suggestion.
     """
 
-    def __init__(self, k: int = 20, threshold: float = 0.935, word_weight: float = 0.1, name_threshold: float = 0.2,
-                 no_name_margin: float = 0.02):
+    def __init__(self, rule: LinkRule, k: int = 20):
+        self.rule = rule
         self.k = k
-        self.threshold = threshold
-        self.word_weight = word_weight
-        self.name_threshold = name_threshold
-        self.no_name_margin = no_name_margin
         self.labels_: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.merges_: list[tuple[int, int, float]] = []
 
     def link(self, a: Profile, b: Profile) -> tuple[float, bool]:
-        """The linkage of two groups and whether it makes them one issue."""
-        pairs = a.size * b.size
-        cosine = float(a.vector @ b.vector) / pairs
-        if cosine + self.word_weight < self.threshold:  # word similarity is at most 1: no need to compute it
-            return cosine, False
-        similarity = cosine + self.word_weight * _dot(a.words, b.words) / pairs
-        if not a.named or not b.named:
-            return similarity, similarity >= self.threshold + self.no_name_margin
-        names = _dot(a.names, b.names) / (a.named * b.named)
-        return similarity, similarity >= self.threshold and names >= self.name_threshold
+        """The linkage score of two groups and whether it makes them one issue."""
+        score = self.rule.score(a, b)
+        return score, score >= self.rule.threshold
 
     def best_match(self, item: Profile, candidates: dict[str, Profile]) -> str | None:
         """The candidate issue the item links to most strongly, or ``None`` to open a new issue."""
         best: tuple[float, str] | None = None
         for issue_id in sorted(candidates):
-            similarity, linked = self.link(candidates[issue_id], item)
-            if linked and (best is None or similarity > best[0]):
-                best = (similarity, issue_id)
+            score, linked = self.link(candidates[issue_id], item)
+            if linked and (best is None or score > best[0]):
+                best = (score, issue_id)
         return best[1] if best else None
 
     def fit(self, index: NeighbourIndex, items: Sequence[Profile],
-            progress: Callable[[float], None] | None = None) -> "IssueFinder":
-        """Group the items (one per vector of ``index``), best-linked pair of groups first."""
+            progress: Callable[[float], None] | None = None, down_to: float | None = None,
+            graph: list[set[int]] | None = None) -> "IssueFinder":
+        """Group the items (one per vector of ``index``); record merges down to ``down_to`` (default: the rule's
+        threshold). ``graph`` is the neighbour graph when the caller has it already."""
         report = progress or (lambda fraction: None)
+        floor = self.rule.threshold if down_to is None else min(down_to, self.rule.threshold)
         n = len(items)
-        groups: list[Profile | None] = [Profile(p.vector.copy(), dict(p.words), dict(p.names), p.size, p.named)
-                                        for p in items]
-        adjacency: list[set[int]] = [set() for _ in range(n)]
-        for start in range(0, n, 2048):
-            chunk = np.arange(start, min(n, start + 2048))
-            ids, _ = index.search(index.vectors[chunk], self.k + 1)
-            for i, row in zip(chunk, ids):
-                for j in row:
-                    if j >= 0 and j != i:
-                        adjacency[i].add(int(j))
-                        adjacency[int(j)].add(int(i))
-            report(0.3 * min(1.0, (start + len(chunk)) / max(1, n)))
+        groups: list[Profile | None] = [p.copy() for p in items]
+        if graph is None:
+            graph = neighbour_graph(index, self.k, lambda f: report(0.3 * f))
+        adjacency = [set(neighbours) for neighbours in graph]
         heap = []
         for a in range(n):
             for b in adjacency[a]:
                 if a < b:
-                    similarity, linked = self.link(groups[a], groups[b])
-                    if linked:
-                        heap.append((-similarity, a, b, 0, 0))
+                    score = self.rule.score(groups[a], groups[b])
+                    if score >= floor:
+                        heap.append((-score, a, b, 0, 0))
         heapq.heapify(heap)
         report(0.4)
-        parent = np.arange(n)
         version = np.zeros(n, dtype=np.int64)
-        merges, budget = 0, max(1, n)
+        merges: list[tuple[int, int, float]] = []
+        budget = max(1, n)
         while heap:
-            _, a, b, version_a, version_b = heapq.heappop(heap)
+            negative, a, b, version_a, version_b = heapq.heappop(heap)
             if groups[a] is None or groups[b] is None or version[a] != version_a or version[b] != version_b:
                 continue
             if len(adjacency[a]) < len(adjacency[b]):
                 a, b = b, a
             groups[a].absorb(groups[b])
             groups[b] = None
-            parent[b] = a
+            merges.append((a, b, -negative))
             for c in adjacency[b]:
                 if c != a:
                     adjacency[c].discard(b)
@@ -199,13 +326,25 @@ class IssueFinder:
             adjacency[b] = set()
             version[a] += 1
             for c in sorted(adjacency[a]):
-                similarity, linked = self.link(groups[a], groups[c])
-                if linked:
+                score = self.rule.score(groups[a], groups[c])
+                if score >= floor:
                     x, y = min(a, c), max(a, c)
-                    heapq.heappush(heap, (-similarity, x, y, int(version[x]), int(version[y])))
-            merges += 1
-            if merges % 256 == 0:
-                report(0.4 + 0.6 * min(1.0, merges / budget))
+                    heapq.heappush(heap, (-score, x, y, int(version[x]), int(version[y])))
+            if len(merges) % 256 == 0:
+                report(0.4 + 0.6 * min(1.0, len(merges) / budget))
+        self.merges_ = merges
+        self.labels_ = self.labels_at(self.rule.threshold, n)
+        report(1.0)
+        return self
+
+    def labels_at(self, threshold: float, n: int | None = None) -> np.ndarray:
+        """The grouping ``fit`` gives with this threshold (at least the one it recorded down to)."""
+        n = len(self.labels_) if n is None else n
+        parent = np.arange(n)
+        for a, b, score in self.merges_:
+            if score < threshold:
+                break
+            parent[b] = a
         labels = np.zeros(n, dtype=np.int64)
         numbers: dict[int, int] = {}
         for i in range(n):
@@ -213,6 +352,35 @@ class IssueFinder:
             while parent[root] != root:
                 root = int(parent[root])
             labels[i] = numbers.setdefault(root, len(numbers))
-        self.labels_ = labels
-        report(1.0)
-        return self
+        return labels
+
+
+def with_originals(labels: np.ndarray, originals: Sequence[int | None]) -> list[list[int]]:
+    """Positions grouped by label, each repost moved to its original's group; ordered by first member.
+
+    Reposts take part in finding issues (their wording is evidence of the issue like any other) but go where their
+    original went, so they never count as a separate issue.
+    """
+    groups: dict[int, list[int]] = {}
+    for position, group in enumerate(labels):
+        original = originals[position]
+        groups.setdefault(int(labels[original] if original is not None else group), []).append(position)
+    return sorted(groups.values(), key=lambda members: members[0])
+
+
+def threads_of(finder: IssueFinder, items: Sequence[Profile], strictness: float, min_size: int = 2) -> list[list[int]]:
+    """Separable sub-problems of one issue: its members grouped again by the finder's rule at a stricter threshold
+    (``threshold + strictness × (1 − threshold)``), largest first. Groups smaller than ``min_size`` belong to no
+    thread; fewer than two threads means the issue is one piece, and gives none."""
+    if len(items) < 2 * min_size:
+        return []
+    vectors = np.array([item.vector for item in items], dtype=np.float32)
+    index = NeighbourIndex(vectors.shape[1])
+    index.add(vectors)
+    inner = IssueFinder(finder.rule, k=min(finder.k, len(items) - 1)).fit(index, items)
+    strict = finder.rule.threshold + strictness * (1.0 - finder.rule.threshold)
+    groups: dict[int, list[int]] = {}
+    for position, label in enumerate(inner.labels_at(strict)):
+        groups.setdefault(int(label), []).append(position)
+    threads = sorted((g for g in groups.values() if len(g) >= min_size), key=lambda g: (-len(g), g[0]))
+    return threads if len(threads) >= 2 else []

@@ -164,7 +164,8 @@ def run(
                  "suggestions.jsonl", "rejected.csv", "vectors.npy", "summary.json", "triage.xlsx"]
         files = [out / name for name in names]
         reports.write_issues_csv(files[0], key_topics)
-        reports.write_issues_json(files[1], key_topics, {s.id: s for s in corpus.suggestions})
+        threads = {issue.id: workspace.threads(issue.id) for issue, _ in key_topics}
+        reports.write_issues_json(files[1], key_topics, {s.id: s for s in corpus.suggestions}, threads)
         section = config["rank"]["theme"]
         candidates = workspace.theme_candidates()
         measures = theme_rank.measure_themes([theme for theme, _ in candidates[:section["top_n"]]],

@@ -113,9 +113,13 @@ def write_issues_csv(path: Path, ranked: Sequence[tuple[Issue, Score]]) -> None:
     write_table_csv(path, *issue_table(ranked))
 
 
+Threads = Mapping[str, Sequence[tuple[str, Sequence[str]]]]
+
+
 def write_issues_json(path: Path, ranked: Sequence[tuple[Issue, Score]],
-                      suggestions_by_id: Mapping[str, Suggestion]) -> None:
-    """Every issue in rank order: its fields, score, breakdown, factors, member ids and which members are reposts."""
+                      suggestions_by_id: Mapping[str, Suggestion], threads: Threads | None = None) -> None:
+    """Every issue in rank order: its fields, score, breakdown, factors, member ids, which members are reposts,
+    and its ``threads`` (separable sub-problems, ``Workspace.threads``; empty when the issue is one piece)."""
     records = []
     for rank, (issue, score) in enumerate(ranked, 1):
         record = issue.to_dict()
@@ -124,6 +128,8 @@ def write_issues_json(path: Path, ranked: Sequence[tuple[Issue, Score]],
         records.append({
             "rank": rank, **record, **score.to_dict(),
             "duplicates": [m for m in issue.members if m in suggestions_by_id and suggestions_by_id[m].duplicate_of],
+            "threads": [{"label": clean(label), "members": list(members)}
+                        for label, members in (threads or {}).get(issue.id, [])],
         })
     Path(path).write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
 

@@ -19,11 +19,13 @@ from typing import Any
 import numpy as np
 
 from . import label, rank
+from .corrections import MERGE, SPLIT, Correction, apply_corrections
 from .dedup import DuplicateLinker, link_duplicates, linker_from_config
 from .embed import CachedEmbedder, Embedder, embedder_from_config, passage_text
 from .issue_book import IssueBook, Ranking
 from .issue_ids import carry_over_ids, format_id, id_number
-from .issues import IssueFinder, Profile, TextViews
+from .issues import IssueFinder, Profile, TextViews, day_of, item_profiles, threads_of, with_originals
+from .linkage import rule_from_config
 from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
 from .records import Issue, Score, Suggestion
@@ -81,7 +83,7 @@ class Workspace:
         self._embedder = embedder
         self._embedder_name = embedder_name or config["embed"]["name"]
         section = config["issues"]
-        self.finder = IssueFinder(**section["finder"])
+        self.finder = IssueFinder(rule_from_config(config), k=section["finder"]["k"])
         self._names = name_extractor_from_config(config)
         self._digest_model = rank.digest_model_from_config(config)
         # Kept across refreshes: it remembers what each suggestion says, so only new suggestions are read again.
@@ -114,6 +116,8 @@ class Workspace:
         self._name_rows: list[dict[int, float]] = []
         self._word_rows: list[dict[int, float]] = []
         self._profiles: dict[str, Profile] = {}
+        # Reviewers' splits and merges, in the order made: applied again after every re-cluster.
+        self.corrections: list[Correction] = []
 
     # -- embedding -------------------------------------------------------------------------------------------
     @property
@@ -205,7 +209,9 @@ class Workspace:
         self._views_size = len(self.suggestions)
 
     def _item(self, position: int) -> Profile:
-        return Profile.of_item(self._index.vectors[position], self._word_rows[position], self._name_rows[position])
+        suggestion = self.suggestions[position]
+        return self._views.profile(self._index.vectors[position], self._name_rows[position], self._word_rows[position],
+                                   suggestion.submitter, day_of(suggestion.submitted_at))
 
     def _rebuild_profiles(self) -> None:
         """Issue profiles from membership: the sums over every member's vectors."""
@@ -294,6 +300,84 @@ class Workspace:
             moves, self._moved = self._moved, {}
             return moves
 
+    # -- reviewers' corrections ------------------------------------------------------------------------------
+    def split(self, issue_id: str, moving: Sequence[str]) -> tuple[str, Correction]:
+        """Move some members of an issue (their reposts with them) into a new issue; its id and the correction.
+
+        Raises ``ValueError`` naming the problem when the ids are not members or would leave the issue empty.
+        """
+        with self._lock:
+            members = {self.suggestions[p].id for p in self._members.get(issue_id, [])}
+            unknown = sorted(set(moving) - members)
+            if unknown:
+                raise ValueError(f"不是问题 {issue_id} 的成员：{', '.join(unknown[:5])}")
+            moved = set(moving) | {s for s in members if self.get(s).duplicate_of in moving}
+            if not moved or moved >= members:
+                raise ValueError("拆分须留下至少一条意见并移出至少一条")
+            new_id = format_id(self._next_issue)
+            self._next_issue += 1
+            correction = Correction(SPLIT, (tuple(sorted(members - moved)), tuple(sorted(moved))), (issue_id, new_id))
+            self._move({sid: new_id for sid in moved})
+            self.corrections.append(correction)
+            return new_id, correction
+
+    def merge(self, issue_ids: Sequence[str]) -> tuple[str, Correction]:
+        """Merge issues into the one with most members (ties: the smaller id); its id and the correction."""
+        with self._lock:
+            missing = [i for i in issue_ids if i not in self._members]
+            if missing or len(set(issue_ids)) < 2:
+                raise ValueError(f"合并须给出至少两个现有问题：{', '.join(missing) or '只有一个'}")
+            keep = min(set(issue_ids), key=lambda i: (-len(self._members[i]), i))
+            members = sorted(self.suggestions[p].id for i in set(issue_ids) for p in self._members[i])
+            self._move({sid: keep for sid in members if self.issue_of(sid) != keep})
+            correction = Correction(MERGE, (tuple(members),), (keep,))
+            self.corrections.append(correction)
+            return keep, correction
+
+    def _move(self, moves: Mapping[str, str]) -> None:
+        """Put suggestions into the given issues; profiles of every issue involved are recomputed."""
+        touched = set(moves.values())
+        for sid, target in moves.items():
+            position = self._pos[sid]
+            before = self._issue_of[position]
+            if before is not None:
+                self._members[before].remove(position)
+                touched.add(before)
+                self._moved[sid] = (self._moved.get(sid, (before, target))[0], target)
+            self._issue_of[position] = target
+            self._members.setdefault(target, []).append(position)
+        for issue_id in touched:
+            self._profiles.pop(issue_id, None)
+            self._touched.add(issue_id)  # an emptied issue is dropped from the descriptions at the next read
+            if not self._members.get(issue_id):
+                self._members.pop(issue_id, None)
+                continue
+            self._members[issue_id].sort()
+            for position in self._members[issue_id]:
+                self._join_profile(issue_id, position)
+
+    def _apply_corrections(self) -> None:
+        """Make every stored correction hold again (after a re-cluster); reposts follow their originals."""
+        def fresh() -> str:
+            self._next_issue += 1
+            return format_id(self._next_issue - 1)
+
+        moves = apply_corrections(self.corrections, {s.id: self._issue_of[i] for i, s in enumerate(self.suggestions)},
+                                  fresh)
+        for suggestion in self.suggestions:
+            if suggestion.duplicate_of in moves and suggestion.id not in moves:
+                moves[suggestion.id] = moves[suggestion.duplicate_of]
+        if moves:
+            self._move(moves)
+
+    def _kept_apart(self, first: str, second: str) -> bool:
+        """Whether a reviewer's split forbids joining these two issues."""
+        if not any(len(c.groups) > 1 for c in self.corrections):
+            return False
+        a = {self.suggestions[p].id for p in self._members[first]}
+        b = {self.suggestions[p].id for p in self._members[second]}
+        return any(c.keeps_apart(a, b) for c in self.corrections)
+
     def _merge_neighbours(self, issue_id: str, position: int) -> str:
         """Merge the issue ``position`` just joined with each neighbouring issue it now links to; its final id.
 
@@ -304,7 +388,8 @@ class Workspace:
         """
         ids, _ = self._neighbours(self._index.vectors[position], exclude=position)
         while True:
-            candidates = {self._issue_of[j] for j in ids} - {issue_id, None}
+            candidates = {c for c in {self._issue_of[j] for j in ids} - {issue_id, None}
+                          if not self._kept_apart(issue_id, c)}
             other = self.finder.best_match(self._profiles[issue_id], {c: self._profiles[c] for c in candidates})
             if other is None:
                 return issue_id
@@ -379,7 +464,8 @@ class Workspace:
                 issue_id = self._issue_of[self._pos[duplicate_of]]
             else:
                 names, words = self._views.transform([suggestion.title], [suggestion.body], [tokens])
-                issue_id = self._match(Profile.of_item(vector, words[0], names[0]), ids=ids)
+                issue_id = self._match(self._views.profile(vector, names[0], words[0], suggestion.submitter,
+                                                           day_of(suggestion.submitted_at)), ids=ids)
             issue = self._issues().get(issue_id) if issue_id else None
             opened = issue is None
             if issue is None:
@@ -432,16 +518,10 @@ class Workspace:
             index = NeighbourIndex(vectors.shape[1], **self.config["issues"]["index"])
             index.add(vectors)
         report(0.25, "index")
-        # Reposts take part in finding issues (their wording is evidence of the issue like any other) but are
-        # never counted in an issue's figures; afterwards each goes where its original went.
-        items = [Profile.of_item(vectors[i], word_rows[i], name_rows[i]) for i in range(n)]
+        items = item_profiles(views, snapshot, vectors, name_rows, word_rows)
         labels = self.finder.fit(index, items, progress=lambda f: report(0.25 + 0.7 * f, "linking")).labels_
         where = {s.id: i for i, s in enumerate(snapshot)}
-        groups: dict[int, list[int]] = {}
-        for position, group in enumerate(labels):
-            original = where.get(snapshot[position].duplicate_of) if snapshot[position].duplicate_of else None
-            groups.setdefault(int(labels[original] if original is not None else group), []).append(position)
-        ordered = sorted(groups.values(), key=lambda members: members[0])
+        ordered = with_originals(labels, [where.get(s.duplicate_of) if s.duplicate_of else None for s in snapshot])
         with self._lock:
             ids, self._next_issue = carry_over_ids(
                 old, [[snapshot[p].id for p in members] for members in ordered], self._next_issue)
@@ -461,6 +541,7 @@ class Workspace:
                     self._place(position)
             for members in self._members.values():
                 members.sort()
+            self._apply_corrections()
             self._cache.clear()
             self._touched.clear()
             self._moved.clear()  # the caller stores the whole new assignment
@@ -567,6 +648,25 @@ class Workspace:
     def issue(self, issue_id: str) -> Issue | None:
         with self._lock:
             return self._issues().get(issue_id)
+
+    def threads(self, issue_id: str) -> list[tuple[str, list[str]]]:
+        """The issue's threads (``issues.threads`` in the config): per thread the title of the member nearest its
+        centre and the member ids; empty when the issue is one piece."""
+        with self._lock:
+            originals = [p for p in self._members.get(issue_id, []) if self.suggestions[p].duplicate_of is None]
+            section = self.config["issues"]["threads"]
+            groups = threads_of(self.finder, [self._item(p) for p in originals], section["strictness"],
+                                section["min_size"])
+            found = []
+            for group in groups:
+                positions = [originals[i] for i in group]
+                vectors = self._index.vectors[positions]
+                centre = positions[int(np.argmax(vectors @ vectors.sum(axis=0)))]
+                ids = {self.suggestions[p].id for p in positions}
+                reposts = [self.suggestions[p].id for p in self._members[issue_id]
+                           if self.suggestions[p].duplicate_of in ids]
+                found.append((self.suggestions[centre].title, sorted(ids) + sorted(reposts)))
+            return found
 
     def members(self, issue_id: str) -> list[Suggestion]:
         with self._lock:

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from ..auth import REVIEWER, Caller
 from ..errors import ApiError
-from ..schemas import NO_NUL, DigestPage, IssueDetail, IssuePage
+from ..schemas import NO_NUL, CorrectionOut, DigestPage, IssueDetail, IssuePage, MergeIn, SplitIn
 from ..service import Service
 from ..store.models import ReviewRow
 from ..views import (Filters, issue_summary, latest_decisions, ranked_digest, ranked_issues, review_view,
                      suggestion_view)
-from .common import AUTH_ERRORS, errors, get_service
+from .common import AUTH_ERRORS, BODY_ERRORS, errors, get_service
 
 router = APIRouter(prefix="/v1", tags=["排序"])
 
@@ -74,7 +74,40 @@ def get_issue(caller: Caller = REVIEWER, issue_id: str = Path(max_length=100, pa
     detail = issue_summary(rank, issue, score, reviews[-1].decision if reviews else None)
     detail["members"] = [suggestion_view(s) for s in service.workspace.members(issue.id)]
     detail["reviews"] = [review_view(r) for r in reviews]
+    detail["threads"] = [{"label": label, "members": members} for label, members in service.workspace.threads(issue.id)]
     return detail
+
+
+ISSUE_ID = Path(max_length=100, pattern=NO_NUL, description="问题编号，如 I00012")
+
+
+@router.post(
+    "/issues/{issue_id}/split",
+    summary="拆分一个问题",
+    description="把问题中的一部分意见（members，或 threads 中的一个线索）移到一个新问题。拆分记入审计日志，"
+                "并作为约束保存：此后重新聚类，这两部分仍分开、各自在一起。",
+    response_model=CorrectionOut,
+    status_code=201,
+    responses=errors(*AUTH_ERRORS, 404, *BODY_ERRORS,
+                     notes={404: "问题不存在（issue_not_found），或已并入另一问题（issue_merged）"}),
+)
+def split_issue(payload: SplitIn, caller: Caller = REVIEWER, issue_id: str = ISSUE_ID,
+                service: Service = Depends(get_service)):
+    return service.split_issue(issue_id, payload.members, payload.thread, payload.reason, caller.actor)
+
+
+@router.post(
+    "/issues/merge",
+    summary="合并几个问题",
+    description="把几个问题合并为一个（并入成员最多的问题；被并入的编号此后回答 issue_merged 并指明去向）。"
+                "合并记入审计日志，并作为约束保存：此后重新聚类，这些意见仍在同一问题中。",
+    response_model=CorrectionOut,
+    status_code=201,
+    responses=errors(*AUTH_ERRORS, 404, *BODY_ERRORS,
+                     notes={404: "某个问题不存在（issue_not_found），或已并入另一问题（issue_merged）"}),
+)
+def merge_issues(payload: MergeIn, caller: Caller = REVIEWER, service: Service = Depends(get_service)):
+    return service.merge_issues(payload.issue_ids, payload.reason, caller.actor)
 
 
 @router.get(

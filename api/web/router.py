@@ -257,7 +257,43 @@ def issue_page(request: Request, issue_id: str, caller: Caller | None = Depends(
                   bars=pages.bars(score, full_score(service, "key_topic")), members=pages.fold(members),
                   reposts=sum(1 for s in members if s.duplicate_of), weeks=weeks,
                   week_max=max((w.total for w in weeks), default=1), raisers=pages.raisers(members),
-                  reviews=reviews, names=names, member_status=member_status, implementations=implementations)
+                  reviews=reviews, names=names, member_status=member_status, implementations=implementations,
+                  threads=workspace.threads(issue.id))
+
+
+@router.post("/web/issues/{issue_id}/split")
+def split_thread(request: Request, issue_id: str, thread: int = Form(0), reason: str = Form(""),
+                 token: str = Form(""), caller: Caller | None = Depends(reviewer),
+                 service: Service = Depends(get_service)):
+    if caller is None or not valid_form_token(caller, token):
+        return to_login(request)
+    back = f"/web/issues/{quote(issue_id)}"
+    if not reason.strip():
+        return RedirectResponse(f"{back}?{urlencode({'error': T['reason_required']})}#threads", 303)
+    try:
+        done = service.split_issue(issue_id, None, thread, reason.strip()[:4000], caller.actor)
+    except ApiError as error:
+        return RedirectResponse(f"{back}?{urlencode({'error': error.message})}#threads", 303)
+    new_id = done["issue_ids"][1]
+    return RedirectResponse(f"/web/issues/{quote(new_id)}?{urlencode({'notice': T['split_done'].format(id=new_id)})}",
+                            303)
+
+
+@router.post("/web/issues/{issue_id}/merge")
+def merge_with(request: Request, issue_id: str, other: str = Form(""), reason: str = Form(""),
+               token: str = Form(""), caller: Caller | None = Depends(reviewer),
+               service: Service = Depends(get_service)):
+    if caller is None or not valid_form_token(caller, token):
+        return to_login(request)
+    back = f"/web/issues/{quote(issue_id)}"
+    if not reason.strip():
+        return RedirectResponse(f"{back}?{urlencode({'error': T['reason_required']})}#merge", 303)
+    try:
+        done = service.merge_issues([issue_id, other.strip()], reason.strip()[:4000], caller.actor)
+    except ApiError as error:
+        return RedirectResponse(f"{back}?{urlencode({'error': error.message})}#merge", 303)
+    keep = done["issue_ids"][0]
+    return RedirectResponse(f"/web/issues/{quote(keep)}?{urlencode({'notice': T['merge_done'].format(id=keep)})}", 303)
 
 
 # -- suggestions and the digest -------------------------------------------------------------------------------------

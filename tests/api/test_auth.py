@@ -21,6 +21,8 @@ ROUTES = [
     ("GET", "/v1/issues", None, "reviewer"),
     ("GET", "/v1/issues/I00001", None, "reviewer"),
     ("GET", "/v1/digest", None, "reviewer"),
+    ("POST", "/v1/issues/I00001/split", {"members": ["x"], "reason": "r"}, "reviewer"),
+    ("POST", "/v1/issues/merge", {"issue_ids": ["I00001", "I00002"], "reason": "r"}, "reviewer"),
     ("POST", "/v1/reviews", {"target_type": "issue", "target_id": "I00001", "decision": "shortlist", "reason": "r"},
      "reviewer"),
     ("GET", "/v1/reviews?target_type=issue&target_id=I00001", None, "reviewer"),

@@ -42,7 +42,7 @@ class ServiceProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         if cli:
             command = [*CLI, "serve", "--port", str(self.port), "--db", db, "--embedder", "tfidf",
-                       "--set", f'embed.cache_dir="{cache}"', "--set", "issues.finder.threshold=0.8"]
+                       "--set", f'embed.cache_dir="{cache}"', "--set", 'issues.finder.rule="cosine:0.8"']
         else:
             command = [sys.executable, str(HERE / "service_process.py"), "--db", db, "--port", str(self.port),
                        "--cache", str(cache), *extra]

@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Subcommands in the order ``triage --help`` lists them.
-COMMANDS = ("ingest", "run", "score", "eval", "serve", "keys", "digest", "report", "digest_model")
+COMMANDS = ("ingest", "run", "score", "eval", "issues-model", "serve", "keys", "digest", "report", "digest_model")
 
 DESCRIPTION = """\
 triage：读取社会组织提交的协商意见，找出多家组织共同反映的具体问题，
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="<子命令>")
     for name in COMMANDS:
-        importlib.import_module(f"{__name__}.{name}").register(sub)
+        importlib.import_module(f"{__name__}.{name.replace('-', '_')}").register(sub)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -41,3 +41,22 @@ def config_from_args(args: argparse.Namespace) -> dict:
 
 
 INPUT_ERRORS = (ColumnError, FormatError, ValueError)
+
+
+def stored_problem(db: str, config: dict, gold: list, embedder: str | None = None):
+    """The service database's suggestions ready for linking (``linkage_fit.Problem``), and as gold its reviewers'
+    corrections followed by ``gold`` (issues from a file)."""
+    from api.service import read_store
+
+    from ..corrections import correction_gold
+    from ..linkage_fit import Problem
+    from ..segment import segmenter_from_config
+
+    suggestions, vectors, corrections = read_store(db, config, embedder)
+    gold = correction_gold(corrections) + list(gold)
+    if not gold:
+        raise UserError(f"{db}：库中没有审阅人的拆分或合并，也没有给出 --gold，无从评估或训练")
+    segmenter = segmenter_from_config(config)
+    tokens = [segmenter.tokens(s.text) for s in suggestions]
+    segmenter.fit(tokens)
+    return Problem.build(suggestions, vectors, tokens, config), gold

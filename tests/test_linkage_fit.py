@@ -1,0 +1,87 @@
+"""Cross-validation over gold issues on the handmade sample: held-out issues are never trained on, each is scored
+once, and ``triage eval --cv`` prints each fold, the mean and the baseline beside it."""
+import json
+from pathlib import Path
+
+import pytest
+
+import triage.linkage_fit as linkage_fit
+from triage.cli import main
+from triage.config import load_config
+from triage.evaluate import load_gold
+from triage.linkage_fit import Problem, cross_validate, folds_of
+from triage.pipeline import prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "suggestions.csv"
+GOLD = ROOT / "samples" / "sample_gold.json"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def problem(cache):
+    config = load_config(overrides=['embed.name="tfidf"', f'embed.cache_dir="{cache}"'])
+    corpus = prepare([SAMPLE], config)
+    return Problem.build(corpus.suggestions, corpus.vectors, corpus.tokens, config)
+
+
+def test_folds_split_issues_not_messages_and_are_reproducible():
+    gold = load_gold(GOLD)
+    folds = folds_of(gold, 3)
+    assert folds == folds_of(gold, 3) and sorted(set(folds)) == [0, 1, 2]
+    assert max(folds.count(f) for f in range(3)) - min(folds.count(f) for f in range(3)) <= 1
+    with pytest.raises(ValueError, match="折数"):
+        folds_of(gold, len(gold) + 1)
+
+
+def test_held_out_issues_are_never_trained_on_and_each_is_scored_once(problem, monkeypatch):
+    gold = load_gold(GOLD)
+    trained_on: list[set[int]] = []
+    original = linkage_fit.training_pairs
+
+    def recording(problem, gold_sets, levels):
+        trained_on.append(set().union(*gold_sets))
+        return original(problem, gold_sets, levels)
+
+    monkeypatch.setattr(linkage_fit, "training_pairs", recording)
+    report = cross_validate(problem, gold, k=3, inner=2)
+    assert sorted(i["id"] for i in report["issues"]) == sorted(g["id"] for g in gold)
+    # Per outer fold: 2 inner fits and the fold's final fit, none of which saw a held-out member.
+    assert len(trained_on) == 3 * (2 + 1)
+    for number, fold in enumerate(report["folds"]):
+        held = set().union(*problem.positions([g for g in gold if g["id"] in fold["issues"]]))
+        assert all(not (members & held) for members in trained_on[3 * number:3 * number + 3])
+    assert report["mean_f1"] == pytest.approx(sum(i["f1"] for i in report["issues"]) / len(gold), abs=1e-4)
+    assert 0 <= report["baseline_mean_f1"] <= 1
+
+
+def test_eval_cv_prints_each_fold_the_mean_and_the_baseline(cache, capsys):
+    code = main(["eval", "--data", str(SAMPLE), "--gold", str(GOLD), "--cv", "3", "--inner", "2",
+                 "--embedder", "tfidf", "--set", f'embed.cache_dir="{cache}"'])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "3 折交叉验证" in out and "交叉验证平均 F1 = " in out and "单阈值基线" in out
+    folds = [line.split() for line in out.splitlines() if line[:2] in ("1 ", "2 ", "3 ") and line.split()[1].isdigit()]
+    assert [int(fold[1]) for fold in folds] == [4, 3, 3]  # 10 issues dealt into 3 folds
+
+
+def test_eval_cv_with_more_folds_than_issues_is_a_one_line_error(cache, capsys):
+    code = main(["eval", "--data", str(SAMPLE), "--gold", str(GOLD), "--cv", "50", "--embedder", "tfidf",
+                 "--set", f'embed.cache_dir="{cache}"'])
+    assert code == 2
+    assert "折数" in capsys.readouterr().err
+
+
+def test_eval_json_reports_precision_recall_and_pieces(cache, capsys):
+    code = main(["eval", "--data", str(SAMPLE), "--gold", str(GOLD), "--embedder", "tfidf", "--json",
+                 "--set", f'embed.cache_dir="{cache}"'])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    first = report["issues"][0]
+    assert {"precision", "recall", "f1", "pieces"} <= set(first)
+    assert sum(first["pieces"]) <= first["gold_size"]
+    assert "baseline" in report and 0 <= report["baseline"]["mean_f1"] <= 1
