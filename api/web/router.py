@@ -265,35 +265,33 @@ def issue_page(request: Request, issue_id: str, caller: Caller | None = Depends(
 def split_thread(request: Request, issue_id: str, thread: int = Form(0), reason: str = Form(""),
                  token: str = Form(""), caller: Caller | None = Depends(reviewer),
                  service: Service = Depends(get_service)):
-    if caller is None or not valid_form_token(caller, token):
-        return to_login(request)
-    back = f"/web/issues/{quote(issue_id)}"
-    if not reason.strip():
-        return RedirectResponse(f"{back}?{urlencode({'error': T['reason_required']})}#threads", 303)
-    try:
-        done = service.split_issue(issue_id, None, thread, reason.strip()[:4000], caller.actor)
-    except ApiError as error:
-        return RedirectResponse(f"{back}?{urlencode({'error': error.message})}#threads", 303)
-    new_id = done["issue_ids"][1]
-    return RedirectResponse(f"/web/issues/{quote(new_id)}?{urlencode({'notice': T['split_done'].format(id=new_id)})}",
-                            303)
+    return _correct_issue(request, caller, token, issue_id, reason, "threads", "split_done", 1,
+                          lambda why: service.split_issue(issue_id, None, thread, why, caller.actor))
 
 
 @router.post("/web/issues/{issue_id}/merge")
 def merge_with(request: Request, issue_id: str, other: str = Form(""), reason: str = Form(""),
                token: str = Form(""), caller: Caller | None = Depends(reviewer),
                service: Service = Depends(get_service)):
+    return _correct_issue(request, caller, token, issue_id, reason, "merge", "merge_done", 0,
+                          lambda why: service.merge_issues([issue_id, other.strip()], why, caller.actor))
+
+
+def _correct_issue(request: Request, caller: Caller | None, token: str, issue_id: str, reason: str, anchor: str,
+                   notice: str, landing: int, apply) -> Response:
+    """A reviewer's split or merge from the issue page; then the issue it produced (``issue_ids[landing]``) is shown,
+    or the page again with the error."""
     if caller is None or not valid_form_token(caller, token):
         return to_login(request)
     back = f"/web/issues/{quote(issue_id)}"
     if not reason.strip():
-        return RedirectResponse(f"{back}?{urlencode({'error': T['reason_required']})}#merge", 303)
+        return RedirectResponse(f"{back}?{urlencode({'error': T['reason_required']})}#{anchor}", 303)
     try:
-        done = service.merge_issues([issue_id, other.strip()], reason.strip()[:4000], caller.actor)
+        done = apply(reason.strip()[:4000])
     except ApiError as error:
-        return RedirectResponse(f"{back}?{urlencode({'error': error.message})}#merge", 303)
-    keep = done["issue_ids"][0]
-    return RedirectResponse(f"/web/issues/{quote(keep)}?{urlencode({'notice': T['merge_done'].format(id=keep)})}", 303)
+        return RedirectResponse(f"{back}?{urlencode({'error': error.message})}#{anchor}", 303)
+    target = done["issue_ids"][landing]
+    return RedirectResponse(f"/web/issues/{quote(target)}?{urlencode({'notice': T[notice].format(id=target)})}", 303)
 
 
 # -- suggestions and the digest -------------------------------------------------------------------------------------
