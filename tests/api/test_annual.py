@@ -138,7 +138,7 @@ def expected_from_store(db_url: str, year: int) -> dict:
 
 def test_every_figure_of_the_report_matches_the_store(year_of_decisions, tmp_path, capsys):
     server, ids, parking_issue = year_of_decisions
-    flags = ["--db", server.db_url, "--set", 'embed.name="tfidf"', "--set", "issues.finder.threshold=0.8"]
+    flags = ["--db", server.db_url, "--set", 'embed.name="tfidf"', "--set", 'issues.finder.rule="cosine:0.8"']
     outputs = {suffix: tmp_path / f"report{suffix}" for suffix in (".docx", ".html", ".xlsx")}
     for path in outputs.values():
         assert triage_main(["report", "--year", "2025", "--out", str(path), *flags]) == 0
