@@ -90,6 +90,8 @@ def main() -> int:
     parser.add_argument("--pause-in", choices=("persist", "recluster-save"))
     parser.add_argument("--pause-at", type=int, default=1, help="which stored batch to hold (1 = the first)")
     parser.add_argument("--marker", type=Path)
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="a configuration override, as triage's own --set")
     args = parser.parse_args()
 
     import uvicorn
@@ -97,6 +99,7 @@ def main() -> int:
     from api.app import create_app
     from api.service import Service
     from api.settings import ServiceSettings
+    from triage.config import apply_override
 
     if args.pause_in == "persist":
         real_persist = Service._persist
@@ -122,7 +125,10 @@ def main() -> int:
         Service.sync_membership = sync
 
     settings = ServiceSettings(rate_per_second=0)
-    app = create_app(args.db, service_config(Path(args.cache)), settings=settings)
+    config = service_config(Path(args.cache))
+    for override in args.set:
+        apply_override(config, override)
+    app = create_app(args.db, config, settings=settings)
     uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, log_level="warning")
     return 0
 

@@ -192,7 +192,10 @@ def test_kill_while_a_recluster_saves_then_rerun(store_file, tmp_path, cache_dir
     path, keys = store_file
     items = suggestions(160, "c", seed=42)
     marker = tmp_path / "held"
-    service = serve(path, cache_dir, "--pause-in", "recluster-save", "--marker", str(marker))
+    # A stricter single-threshold rule without merging on placement: suggestions placed one batch at a time then stay
+    # where a re-cluster over all of them puts them elsewhere, so the killed save had changes to lose.
+    placed_apart = ("--set", "issues.merge_on_add=false", "--set", 'issues.finder.rule="cosine:0.9"')
+    service = serve(path, cache_dir, *placed_apart, "--pause-in", "recluster-save", "--marker", str(marker))
     with client(service, keys["intake"]) as intake:
         # In batches, as an intake system sends them: placed one batch at a time, some suggestions land elsewhere
         # than a re-cluster over all of them puts them, so the killed save had changes to lose.
@@ -219,7 +222,7 @@ def test_kill_while_a_recluster_saves_then_rerun(store_file, tmp_path, cache_dir
     with sqlite3.connect(path) as source, sqlite3.connect(control_path) as target:
         source.backup(target)
 
-    service = serve(path, cache_dir)
+    service = serve(path, cache_dir, *placed_apart)
     try:
         assert service.health()["suggestions"] == len(items)
         assert Stored.read(path).members == before.members  # restart restores, it does not re-cluster
@@ -235,7 +238,7 @@ def test_kill_while_a_recluster_saves_then_rerun(store_file, tmp_path, cache_dir
     finally:
         service.stop()
 
-    control = serve(control_path, cache_dir)
+    control = serve(control_path, cache_dir, *placed_apart)
     try:
         with client(control, keys["admin"]) as admin:
             done = wait_for(admin, admin.post("/v1/jobs/recluster").json()["id"])
