@@ -10,11 +10,16 @@ from . import UserError
 
 def add_input_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="输入文件：.csv（UTF-8 或 GBK）、.xlsx、.jsonl")
+    add_column_flags(parser)
+    add_config_flags(parser)
+
+
+def add_column_flags(parser: argparse.ArgumentParser) -> None:
+    """--map and --preset: how the columns of input files are found, for every command that reads them."""
     parser.add_argument("--map", action="append", default=[], metavar="字段=列名",
                         help="指定某字段读取哪一列，可重复，如 --map title=标题 --map body=内容")
     parser.add_argument("--preset", choices=sorted(PRESETS),
                         help="内置列名预设（默认按表头自动选择）：canonical 英文列名、tipdm 留言数据、consultation 中文表单")
-    add_config_flags(parser)
 
 
 def add_config_flags(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ from ..digest_model import DigestModelError, FeatureSpec, save_model
 from ..digest_training import add_decisions, data_files, labelled_from_files, read_label_file, train
 from ..intake import Limits
 from . import UserError
-from .common import INPUT_ERRORS, add_config_flags, column_mapping, config_from_args
+from .common import INPUT_ERRORS, add_column_flags, add_config_flags, column_mapping, config_from_args
 
 SHOWN = {"model": "模型", "keyword_rule": "关键词规则（标题含 建议/希望/呼吁/倡议）"}
 
@@ -32,8 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     command.add_argument("--out", metavar="JSON", help="写入的模型文件（默认为配置 rank.digest.model 所指文件）")
     command.add_argument("--folds", type=int, default=5, help="交叉验证折数（默认 5）")
     command.add_argument("--seed", type=int, default=0, help="分折的随机种子（默认 0）")
-    command.add_argument("--map", action="append", default=[], metavar="字段=列名", help="同 triage run")
-    command.add_argument("--preset", help="同 triage run")
+    add_column_flags(command)
     add_config_flags(command)
     command.set_defaults(func=run_train)
 

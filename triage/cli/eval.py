@@ -13,7 +13,7 @@ from ..linkage import load_model, rule_from_config
 from ..linkage_fit import Problem, cross_validate
 from ..pipeline import analyse, prepare
 from . import UserError
-from .common import INPUT_ERRORS, add_config_flags, column_mapping, config_from_args, stored_problem
+from .common import INPUT_ERRORS, add_column_flags, add_config_flags, column_mapping, config_from_args, stored_problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,8 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--cv", type=int, metavar="K", help="按金标准问题做 K 折交叉验证（如 5）")
     parser.add_argument("--inner", type=int, default=5, metavar="K",
                         help="交叉验证时，每个外层折内选阈值的内层折数（默认 5）")
-    parser.add_argument("--map", action="append", default=[], metavar="字段=列名", help="同 triage run")
-    parser.add_argument("--preset", help="同 triage run")
+    add_column_flags(parser)
     parser.add_argument("--embedder", metavar="NAME", help="嵌入器（默认 e5）")
     parser.add_argument("--json", action="store_true", help="只在标准输出打印一个 JSON 对象")
     add_config_flags(parser)

@@ -13,7 +13,7 @@ from ..linkage import NAMES, save_model
 from ..linkage_fit import Problem, train
 from ..pipeline import prepare
 from . import UserError
-from .common import INPUT_ERRORS, add_config_flags, column_mapping, config_from_args, stored_problem
+from .common import INPUT_ERRORS, add_column_flags, add_config_flags, column_mapping, config_from_args, stored_problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,8 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     fit.add_argument("--out", metavar="FILE", help="写入的模型文件（默认 models/ 中 issues.finder.rule 指向的文件）")
     fit.add_argument("--folds", type=int, default=5, help="选阈值的交叉验证折数（默认 5）")
     fit.add_argument("--C", type=float, default=1.0, help="逻辑回归的正则化倒数（默认 1.0）")
-    fit.add_argument("--map", action="append", default=[], metavar="字段=列名", help="同 triage run")
-    fit.add_argument("--preset", help="同 triage run")
+    add_column_flags(fit)
     fit.add_argument("--embedder", metavar="NAME", help="嵌入器（默认 e5）")
     add_config_flags(fit)
     fit.set_defaults(func=run_train)
