@@ -29,6 +29,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # masked (the ``pii`` group), the word stays.
     ("landline", re.compile(r"(?:电话|座机|手机|热线|联系方式)[:：\s]*(?P<pii>(?<!\d)\d{7,8})(?!\d)")),
 )
+# Something every pattern above needs: an @, or three digits then four (a separator between them at most). Most
+# texts have neither, and one search for it spares them the five full scans; the exports mask some 100,000 texts.
+_MAY_HOLD_PII = re.compile(r"@|\d{3}[-\s]?\d{4}")
 
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:
@@ -50,7 +53,7 @@ def find_pii(text: str) -> list[tuple[str, int, int]]:
 
 def mask_pii(text: str) -> str:
     """``text`` with every phone number, ID-card number and e-mail address replaced by a label naming its kind."""
-    if not text:
+    if not text or not _MAY_HOLD_PII.search(text):
         return text
     pieces = []
     position = 0

@@ -2,7 +2,8 @@
 
 Sheets: 重点议题候选 (themes), 共同问题 (concrete issues ranked), 直通车候选 (digest candidates) and 意见明细 (every
 accepted suggestion with its issue and theme). Text passes through ``clean`` (phone, ID and e-mail masked) as in every
-other export, and every text cell is stored as text: a title that begins with ``=`` stays words, never a formula.
+other export, and ``triage.xlsx`` stores every text cell as text: a title that begins with ``=`` stays words, never a
+formula.
 """
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 from .messages import FACTOR_NAMES
 from .records import Issue, Score, Suggestion
 from .reports import DIGEST_EXCERPT_CHARS, body_of, clean, day, excerpt, issue_table, title_of
 from .theme_reports import ThemeEntry, theme_table
+from .xlsx import write_xlsx
 
 SHEETS = ("重点议题候选", "共同问题", "直通车候选", "意见明细")
 
@@ -63,15 +62,6 @@ def suggestion_table(suggestions: Sequence[Suggestion], issue_of: Mapping[str, s
     return SUGGESTION_COLUMNS, rows
 
 
-def text_cell(sheet, value: str) -> WriteOnlyCell | None:
-    """A cell that holds ``value`` as text, never a formula, whatever the text begins with; empty text is no cell."""
-    if not value:
-        return None
-    cell = WriteOnlyCell(sheet, value)
-    cell.data_type = "s"
-    return cell
-
-
 def write_workbook(path: Path, entries: Sequence[ThemeEntry], ranked_issues: Sequence[tuple[Issue, Score]],
                    digest: Sequence[tuple[Suggestion, Score, str | None]], suggestions: Sequence[Suggestion],
                    issue_of: Mapping[str, str | None], theme_of: Mapping[str, str], issues_shown: int) -> Path:
@@ -85,12 +75,4 @@ def write_workbook(path: Path, entries: Sequence[ThemeEntry], ranked_issues: Seq
         digest_table(digest, issues, theme_labels, theme_of_issue),
         suggestion_table(suggestions, issue_of, issues, theme_of, theme_labels),
     ]
-    # Write-only: rows stream to the file, so a large corpus needs no workbook held in memory.
-    workbook = Workbook(write_only=True)
-    for title, (header, rows) in zip(SHEETS, tables):
-        sheet = workbook.create_sheet(title)
-        sheet.freeze_panes = "A2"
-        for values in [header, *rows]:
-            sheet.append([text_cell(sheet, value) if isinstance(value, str) else value for value in values])
-    workbook.save(path)
-    return Path(path)
+    return write_xlsx(path, [(title, [header, *rows]) for title, (header, rows) in zip(SHEETS, tables)])
