@@ -9,8 +9,8 @@ import pytest
 
 from triage.cli import main
 from triage.config import MODELS_DIR
-from triage.digest_model import (PARTS, DigestModel, DigestModelError, FeatureSpec, copy_groups, load_model,
-                                 readable_json)
+from triage.digest_model import (PARTS, DigestModel, DigestModelError, FeatureSpec, TextTerms, copy_groups,
+                                 load_model, readable_json)
 from triage.digest_training import labelled_from_files, read_label_file
 from triage.records import Suggestion
 
@@ -202,3 +202,22 @@ def test_run_writes_each_suggestions_digest_score_and_a_repost_carries_its_origi
     assert reposts, "the sample holds reposts"
     for row in reposts:
         assert row["digest"] == by_id[row["duplicate_of"]]["digest"]
+
+
+def test_the_wording_counts_n_grams_exactly_as_the_training_vectoriser_does():
+    """The model's n-grams are chosen with scikit-learn's character analyser and counted with arrays when scoring:
+    the two must agree on every text (overlaps, letter case and runs of white space included), or scores change."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    terms = sorted({"哈哈", "哈哈哈", "建议", "ab", "a b", " 小", "区 ", "3区", "a3", "路口"})
+    idf = np.linspace(1.0, 2.0, len(terms))
+    texts = [("", ""), ("哈哈哈哈", ""), ("建议建议", "在 AB  小区\n\n门口"), ("A3区路口", "\t\t建议"), ("无关", "文字"),
+             ("a b", " a\u3000b")]
+    suggestions = [Suggestion(id=str(i), title=title, body=body, submitter="x") for i, (title, body) in enumerate(texts)]
+    counts = CountVectorizer(analyzer="char", ngram_range=(2, 3), vocabulary=terms).transform(
+        [s.text for s in suggestions]).toarray().astype(float)
+    assert counts.sum() > 10
+    weighted = np.where(counts > 0, 1.0 + np.log(np.where(counts > 0, counts, 1.0)), 0.0) * idf
+    norms = np.sqrt((weighted ** 2).sum(axis=1))
+    expected = 2.0 * weighted / np.where(norms == 0, 1.0, norms)[:, None]
+    assert np.allclose(TextTerms(terms, idf, 2, 3, 2.0).transform(suggestions).toarray(), expected, rtol=0, atol=1e-12)

@@ -162,19 +162,35 @@ def answers(issues, key_topics, digest):
             [(s.id, score.to_dict(), issue_id) for s, score, issue_id in digest])
 
 
+def theme_answers(themes, candidates):
+    return [theme.to_dict() for theme in themes], [(theme.id, score.to_dict()) for theme, score in candidates]
+
+
+def fresh_theme_answers(workspace):
+    """Themes and their ranking found from scratch over the workspace's current issues."""
+    from triage.theme_rank import rank_themes
+    from triage.themes import find_themes, theme_finder_from_config
+
+    themes = find_themes(workspace.issues(), workspace.suggestions, workspace.tokens, workspace.config,
+                         theme_finder_from_config(workspace.config, workspace.segmenter))
+    return theme_answers(themes, rank_themes(themes, workspace.suggestions, workspace.tokens, workspace.config)[0])
+
+
 def test_every_answer_read_after_adding_one_suggestion_equals_a_fresh_computation(corpus):
-    # The service describes again only the issues a new suggestion changed; keywords, topics and both rankings
-    # depend on the whole corpus, so each read must still equal describing and ranking everything afresh.
+    # The service describes again only the issues a new suggestion changed, and finds themes again only for them;
+    # keywords, topics, leading words and every ranking depend on the whole corpus, so each read must still equal
+    # describing and ranking everything afresh.
     order = sorted(range(len(corpus.suggestions)), key=lambda i: (corpus.suggestions[i].submitted_at, i))
     first = {corpus.suggestions[i].id for i in order[:len(order) // 2]}
     workspace, vectors = fitted(corpus, keep=lambda s: s.id in first)
-    workspace.key_topics(), workspace.digest()
+    workspace.key_topics(), workspace.digest(), workspace.theme_candidates()
     merged = 0
     for i in order[len(order) // 2:]:
         suggestion = dataclasses.replace(corpus.suggestions[i], duplicate_of=None)
         outcome = workspace.add([suggestion], vectors[suggestion.id][None, :])[0]
         merged += bool(workspace.take_moves())
         assert answers(workspace.issues(), workspace.key_topics(), workspace.digest()) == fresh_answers(workspace)
+        assert theme_answers(workspace.themes(), workspace.theme_candidates()) == fresh_theme_answers(workspace)
         if outcome.issue_id:
             expected = dict(fresh_answers(workspace)[1])[outcome.issue_id]
             assert outcome.issue_score.to_dict() == expected

@@ -117,11 +117,8 @@ class IssueBook:
         self._tokens: Sequence[Sequence[str]] = []
         self._issue_of: Sequence[str | None] = []
         self._members: Mapping[str, Sequence[int]] = {}
-        # Class TF-IDF: every word's count over all issues' described members, and the total.
-        self._frequency: Counter[str] = Counter()
-        self._words = 0
-        self._idf: dict[str, float] = {}  # class TF-IDF weights of words read at version ``_idf_at``
-        self._idf_at = -1
+        # Class TF-IDF over all issues' described members.
+        self._keywords = label.RunningClassTfidf()
         # Topic terms: in how many originals each occurs, over the positions seen so far.
         self._term_df: Counter[str] = Counter()
         self._originals: list[int] = []
@@ -149,7 +146,7 @@ class IssueBook:
         self._suggestions, self._tokens, self._issue_of, self._members = suggestions, tokens, issue_of, members
         self._take_new()
         if changed is None:
-            self._issues, self._frequency, self._words = {}, Counter(), 0
+            self._issues, self._keywords = {}, label.RunningClassTfidf()
             self._ids = sorted(members)
             self._figures = np.zeros((len(self._ids), 7))
             self._dates, self._measures = [np.zeros(0, np.int64)] * len(self._ids), [None] * len(self._ids)
@@ -159,8 +156,7 @@ class IssueBook:
         for issue_id in sorted(changed):
             old = self._issues.pop(issue_id, None)
             if old is not None:
-                self._frequency.subtract(old._words)
-                self._words -= old._words.total()
+                self._keywords.remove(old._words)
             place = bisect.bisect_left(self._ids, issue_id)
             listed = place < len(self._ids) and self._ids[place] == issue_id
             if issue_id in members:
@@ -181,8 +177,7 @@ class IssueBook:
     def _describe(self, issue_id: str, indices: Sequence[int], vectors: np.ndarray) -> LiveIssue:
         described = label.described_members(indices, self._suggestions)
         words = Counter(w for i in described for w in self._tokens[i])
-        self._frequency.update(words)
-        self._words += words.total()
+        self._keywords.add(words)
         originals = [i for i in indices if not self._suggestions[i].duplicate_of]
         return LiveIssue(label.describe_issue(issue_id, indices, self._suggestions, vectors), self, originals,
                          described, words)
@@ -222,15 +217,7 @@ class IssueBook:
         with self._lock:
             if issue._at == self.version:
                 return
-            if self._idf_at != self.version:
-                self._idf, self._idf_at = {}, self.version
-            average, idf, frequency = self._words / max(1, len(self._issues)), self._idf, self._frequency
-            weights = {}
-            for w, tf in issue._words.items():
-                if w not in idf:
-                    idf[w] = label.class_idf(average, frequency[w])
-                weights[w] = tf * idf[w]
-            issue._keywords = label.heaviest(weights, self._keywords_per_issue)
+            issue._keywords = self._keywords.top_words(issue._words, len(self._issues), self._keywords_per_issue)
             issue._topic = self.assigner().assign((self._tokens[i] for i in issue._described), issue.sectors)
             issue._at = self.version
 

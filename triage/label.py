@@ -128,6 +128,37 @@ class ClassTfidf:
         return [heaviest(self.weights(index), k) for index in range(len(self.term_counts_))]
 
 
+class RunningClassTfidf:
+    """``ClassTfidf`` over classes that come and go one at a time (issues, themes): every word's frequency over all
+    classes and the total are kept as running counts, so a class's top words asked after any change equal those of a
+    fresh ``ClassTfidf`` over the classes as they are then, at the cost of that one class's words."""
+
+    def __init__(self) -> None:
+        self.frequency: Counter[str] = Counter()
+        self.words = 0
+        self._idf: dict[str, float] = {}  # weights of the words read since the last change
+
+    def add(self, counts: Counter[str]) -> None:
+        self.frequency.update(counts)
+        self.words += counts.total()
+        self._idf = {}
+
+    def remove(self, counts: Counter[str]) -> None:
+        self.frequency.subtract(counts)
+        self.words -= counts.total()
+        self._idf = {}
+
+    def top_words(self, counts: Mapping[str, int], classes: int, k: int) -> list[str]:
+        """The ``k`` highest-weighted words of one class (``counts``, added) among ``classes`` classes."""
+        average, idf, frequency = self.words / max(1, classes), self._idf, self.frequency
+        weights = {}
+        for w, tf in counts.items():
+            if w not in idf:
+                idf[w] = class_idf(average, frequency[w])
+            weights[w] = tf * idf[w]
+        return heaviest(weights, k)
+
+
 def class_idf(average_words: float, frequency: int) -> float:
     """c-TF-IDF's weight of a word that occurs ``frequency`` times over all classes."""
     return math.log(1 + average_words / frequency)

@@ -21,17 +21,17 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 from .config import ConfigError, asset_path
-from .label import ClassTfidf
+from .label import RunningClassTfidf
 from .names import NameExtractor, name_extractor_from_config
 from .records import Issue, Suggestion
 from .segment import Segmenter, segmenter_from_config
+from .term_counts import TermCounter
 
 # Prefix of the ids of themes found by a leading problem word rather than the lexicon.
 WORD_THEME_PREFIX = "W-"
@@ -41,7 +41,8 @@ WORD_THEME_PREFIX = "W-"
 class LexiconTheme:
     """One listed recurring problem: stable code, Chinese name, its plain words and its regular expressions.
 
-    Plain words are matched as substrings (many times faster than a regular expression, and most terms are plain).
+    Plain words are matched as substrings (counted for a whole batch of texts at once: ``TermCounter``), and most
+    terms are plain.
     """
 
     code: str
@@ -53,15 +54,6 @@ class LexiconTheme:
     def of_terms(cls, code: str, name: str, terms: Sequence[str]) -> "LexiconTheme":
         plain = tuple(t for t in terms if re.escape(t) == t)
         return cls(code, name, plain, tuple(re.compile(t) for t in terms if re.escape(t) != t))
-
-    def evidence(self, title: str, body: str, title_weight: float) -> float:
-        """Each term once: ``title_weight`` if the title has it, else 1 if the body does."""
-        found = 0.0
-        for word in self.words:
-            found += title_weight if word in title else 1.0 if word in body else 0.0
-        for pattern in self.patterns:
-            found += title_weight if pattern.search(title) else 1.0 if pattern.search(body) else 0.0
-        return found
 
 
 def load_theme_lexicon(path: str | Path) -> list[LexiconTheme]:
@@ -123,23 +115,6 @@ def name_stem(extractor: NameExtractor, name: str) -> str:
     return name[:match.start()] if match else name
 
 
-def problem_words(tokens: Sequence[str], names: Sequence[str], extractor: NameExtractor,
-                  known: Callable[[str], bool]) -> list[str]:
-    """The dictionary words (``known``) of ``tokens`` that are not inside a place or organisation name or an
-    administrative area: jieba finds most proper names (富惠, 星沙, 余易贷) outside its dictionary."""
-    inside_names = set()
-    for stem in (name_stem(extractor, n) for n in names):
-        if len(stem) >= 2:
-            inside_names.update(stem[i:j] for i in range(len(stem)) for j in range(i + 1, len(stem) + 1))
-    return [t for t in tokens if t not in inside_names and known(t) and not _names_an_area(extractor.admin, t)]
-
-
-@lru_cache(maxsize=1 << 16)
-def _names_an_area(admin: re.Pattern[str], token: str) -> bool:
-    """Whether a token holds an administrative area (A3区, 澄州市); cached, as the same tokens recur."""
-    return admin.search(token) is not None
-
-
 @dataclass(frozen=True)
 class Reading:
     """What one suggestion tells the theme finder: evidence per listed theme, its problem words, and the names it
@@ -150,13 +125,30 @@ class Reading:
     names: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class IssueReading:
+    """What one issue tells the theme finder, from its members' readings alone.
+
+    ``listed`` is the listed theme its originals name most (``None`` below ``min_score``); ``words`` the problem
+    words of its originals (of every member when all are reposts), which pick the leading word of an unlisted issue;
+    ``theme_words`` those of its originals only, which its theme's keywords are drawn from; ``place`` the name its
+    members open with most.
+    """
+
+    listed: str | None
+    words: Counter[str]
+    theme_words: Counter[str]
+    place: str | None
+
+
 class ThemeFinder:
     """Puts each issue under a theme: a listed problem if its members name one, else its leading problem word.
 
-    ``fit`` learns how many issues use each problem word (``issue_df_``), so the leading word of an unlisted issue
-    is the one that sets it apart (TF-IDF over issues) rather than a word every issue uses. ``theme_of_`` maps issue
-    id -> theme id and ``labels_`` theme id -> label after ``fit``. What each suggestion says never changes, so its
-    reading is kept by id across fits: the service re-fits on every change of issues and reads only new suggestions.
+    ``fit`` learns how many unlisted issues use each problem word (``issue_df_``), so the leading word of an unlisted
+    issue is the one that sets it apart (TF-IDF over issues) rather than a word every issue uses. ``theme_of_`` maps
+    issue id -> theme id and ``labels_`` theme id -> label after ``fit``. What a suggestion says never changes, so its
+    reading is kept by id, and so is each issue's until the issue changes: the service fits again after every change
+    of issues and reads only the suggestions and issues that changed.
     """
 
     def __init__(self, lexicon: Sequence[LexiconTheme], extractor: NameExtractor, known: Callable[[str], bool],
@@ -172,52 +164,126 @@ class ThemeFinder:
         self.theme_of_: dict[str, str] = {}
         self.labels_: dict[str, str] = {}
         self._readings: dict[str, Reading] = {}
+        self._issues: dict[str, IssueReading] = {}
+        # Every plain word of the lexicon once, and the lexicon themes that list it (as often as they list it).
+        plain = list(dict.fromkeys(w for theme in lexicon for w in theme.words))
+        self._plain = TermCounter(plain)
+        column = {w: j for j, w in enumerate(plain)}
+        self._listing: list[list[int]] = [[] for _ in plain]
+        for k, theme in enumerate(lexicon):
+            for word in theme.words:
+                self._listing[column[word]].append(k)
+        # Token -> whether it can be a problem word (known to the dictionary, naming no administrative area).
+        self._word_like: dict[str, bool] = {}
+        self._idf: dict[str, float] = {}  # log(unlisted issues / issue_df_) of the words weighed in this fit
 
-    def read(self, suggestion: Suggestion, tokens: Sequence[str]) -> Reading:
-        """The suggestion's reading, from the cache when it was read before."""
-        reading = self._readings.get(suggestion.id)
-        if reading is None:
-            body = suggestion.body[:self.body_chars]
-            scores = Counter({theme.code: found for theme in self.lexicon
-                              if (found := theme.evidence(suggestion.title, body, self.title_weight))})
-            opening = self.extractor.names(suggestion.title) + self.extractor.names(body)
-            # Names anywhere in the text are masked: a place named late in the body is still a place, not a problem.
-            everywhere = opening + self.extractor.names(suggestion.body[self.body_chars:])
-            reading = Reading(scores, Counter(problem_words(tokens, everywhere, self.extractor, self.known)),
-                              tuple(dict.fromkeys(opening)))
-            self._readings[suggestion.id] = reading
-        return reading
+    def read(self, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]]) -> list[Reading]:
+        """The suggestions' readings; those not read before are read together."""
+        new = {s.id: (s, t) for s, t in zip(suggestions, tokens) if s.id not in self._readings}
+        if new:
+            texts = list(new.values())
+            bodies = [s.body[:self.body_chars] for s, _ in texts]
+            in_titles, in_bodies = self._plain.counts([s.title for s, _ in texts]), self._plain.counts(bodies)
+            for k, ((suggestion, words), body) in enumerate(zip(texts, bodies)):
+                in_title = in_titles.indices[in_titles.indptr[k]:in_titles.indptr[k + 1]].tolist()
+                in_body = in_bodies.indices[in_bodies.indptr[k]:in_bodies.indptr[k + 1]].tolist()
+                self._readings[suggestion.id] = self._reading(suggestion, words, body, in_title, in_body)
+        return [self._readings[s.id] for s in suggestions]
 
-    def issue_words(self, originals: Sequence[Suggestion], tokens: Sequence[Sequence[str]]) -> Counter[str]:
-        """The problem words of an issue's originals, counted."""
-        words: Counter[str] = Counter()
-        for suggestion, words_of in zip(originals, tokens):
-            words.update(self.read(suggestion, words_of).words)
-        return words
+    def _reading(self, suggestion: Suggestion, tokens: Sequence[str], body: str, in_title: list[int],
+                 in_body: list[int]) -> Reading:
+        """One suggestion's reading; ``in_title`` and ``in_body`` are the plain lexicon words (columns) its title
+        and its body's opening hold. A listed theme's evidence counts each of its terms once: ``title_weight`` if
+        the title has it, else 1 if the body's opening does."""
+        found = [0.0] * len(self.lexicon)
+        for columns, weight in ((in_title, self.title_weight), (sorted(set(in_body) - set(in_title)), 1.0)):
+            for column in columns:
+                for k in self._listing[column]:
+                    found[k] += weight
+        for k, theme in enumerate(self.lexicon):
+            for pattern in theme.patterns:
+                found[k] += self.title_weight if pattern.search(suggestion.title) else 1.0 if pattern.search(body) \
+                    else 0.0
+        scores = Counter({theme.code: value for theme, value in zip(self.lexicon, found) if value})
+        opening = self.extractor.names(suggestion.title) + self.extractor.names(body)
+        # Names anywhere in the text are masked: a place named late in the body is still a place, not a problem.
+        everywhere = opening + self.extractor.names(suggestion.body[self.body_chars:])
+        return Reading(scores, self.problem_words(tokens, everywhere), tuple(dict.fromkeys(opening)))
 
-    def fit(self, issues: Sequence[Issue], suggestions: Sequence[Suggestion],
-            tokens: Sequence[Sequence[str]]) -> "ThemeFinder":
-        position = {s.id: i for i, s in enumerate(suggestions)}
+    def problem_words(self, tokens: Sequence[str], names: Sequence[str]) -> Counter[str]:
+        """The dictionary words (``known``) of ``tokens``, counted, that are not inside a place or organisation name or
+        an administrative area: jieba finds most proper names (富惠, 星沙, 余易贷) outside its dictionary."""
+        inside_names = set()
+        for stem in (name_stem(self.extractor, n) for n in names):
+            if len(stem) >= 2:
+                inside_names.update(stem[i:j] for i in range(len(stem)) for j in range(i + 1, len(stem) + 1))
+        like = self._word_like
+        counts = Counter(tokens)
+        for token in counts:
+            if token not in like:
+                like[token] = self.known(token) and self.extractor.admin.search(token) is None
+        return Counter({t: n for t, n in counts.items() if like[t] and t not in inside_names})
+
+    def read_issue(self, issue: Issue, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
+                   position: Mapping[str, int]) -> IssueReading:
+        """What an issue's members say, from their readings."""
+        present = [position[m] for m in issue.members if m in position]
+        readings = dict(zip((suggestions[i].id for i in present),
+                            self.read([suggestions[i] for i in present], [tokens[i] for i in present])))
+        originals = [suggestions[i].id for i in present if not suggestions[i].duplicate_of]
+        kept = originals or [suggestions[i].id for i in present]
+        scores: Counter[str] = Counter()
+        for sid in kept:
+            scores.update(readings[sid].scores)
         order = {theme.code: k for k, theme in enumerate(self.lexicon)}
+        best = min(scores, key=lambda code: (-scores[code], order[code]), default=None)
+        words: Counter[str] = Counter()
+        for sid in kept:
+            words.update(readings[sid].words)
+        names: Counter[str] = Counter()
+        for reading in readings.values():
+            names.update(reading.names)
+        return IssueReading(best if best is not None and scores[best] >= self.min_score else None, words,
+                            words if originals else Counter(), names.most_common(1)[0][0] if names else None)
+
+    def issue(self, issue_id: str) -> IssueReading:
+        """The reading of an issue of the last ``fit``."""
+        return self._issues[issue_id]
+
+    def fit(self, issues: Mapping[str, Issue], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
+            position: Mapping[str, int], changed: Collection[str] | None = None) -> "ThemeFinder":
+        """Put every issue of ``issues`` (id -> issue) under a theme; ``suggestions`` and ``tokens`` are the corpus by
+        position, ``position`` maps suggestion id -> position.
+
+        ``changed`` names the only issues whose members changed since the last fit (``None``: read every issue
+        again); the others keep their readings, and the result equals a fit from scratch.
+        """
+        if changed is None:
+            self._issues, self.issue_df_ = {}, Counter()
+            stale: Collection[str] = issues.keys()
+        else:
+            stale = set(changed) | (self._issues.keys() - issues.keys())
+        members = [position[m] for i in stale if i in issues for m in issues[i].members if m in position]
+        self.read([suggestions[p] for p in members], [tokens[p] for p in members])  # in one batch
+        for issue_id in sorted(stale):
+            old = self._issues.pop(issue_id, None)
+            if old is not None and old.listed is None:
+                self.issue_df_.subtract(old.words.keys())
+            if issue_id in issues:
+                new = self._issues[issue_id] = self.read_issue(issues[issue_id], suggestions, tokens, position)
+                if new.listed is None:
+                    self.issue_df_.update(new.words.keys())
         names = {theme.code: theme.name for theme in self.lexicon}
-        unlisted: dict[str, Counter[str]] = {}
-        self.theme_of_, self.labels_ = {}, {}
-        for issue in issues:
-            kept = [position[m] for m in issue.members if m in position and not suggestions[position[m]].duplicate_of]
-            kept = kept or [position[m] for m in issue.members if m in position]
-            scores: Counter[str] = Counter()
-            for i in kept:
-                scores.update(self.read(suggestions[i], tokens[i]).scores)
-            best = min(scores, key=lambda code: (-scores[code], order[code]), default=None)
-            if best is not None and scores[best] >= self.min_score:
-                self.theme_of_[issue.id] = best
-                self.labels_[best] = names[best]
-            else:
-                unlisted[issue.id] = self.issue_words([suggestions[i] for i in kept], [tokens[i] for i in kept])
-        self.issue_df_ = Counter(word for words in unlisted.values() for word in words)
+        unlisted = [issue_id for issue_id, reading in self._issues.items() if reading.listed is None]
         self.n_issues_ = len(unlisted)
-        for issue_id, words in unlisted.items():
-            word = self.leading_word(words)
+        self.theme_of_, self.labels_ = {}, {}
+        for issue_id, reading in self._issues.items():
+            if reading.listed is not None:
+                self.theme_of_[issue_id] = reading.listed
+                self.labels_[reading.listed] = names[reading.listed]
+        self._idf = {}
+        for issue_id in unlisted:
+            word = self.leading_word(self._issues[issue_id].words)
             theme_id = word_theme_id(word) if word else word_theme_id(issue_id)
             self.theme_of_[issue_id] = theme_id
             self.labels_.setdefault(theme_id, word or "其他")
@@ -225,9 +291,14 @@ class ThemeFinder:
 
     def leading_word(self, words: Mapping[str, int]) -> str | None:
         """The word with the highest TF-IDF among those another unlisted issue also uses; ``None`` if none is."""
-        shared = [w for w in words if self.issue_df_[w] >= 2]
-        weight = {w: (1 + math.log(words[w])) * math.log(self.n_issues_ / self.issue_df_[w]) for w in shared}
-        return min(shared, key=lambda w: (-weight[w], w), default=None)
+        df, n, idf = self.issue_df_, self.n_issues_, self._idf
+        weight = {}
+        for w, tf in words.items():
+            if df[w] >= 2:
+                if w not in idf:
+                    idf[w] = math.log(n / df[w])
+                weight[w] = (1 + math.log(tf)) * idf[w]
+        return min(weight, key=lambda w: (-weight[w], w), default=None)
 
 
 def word_theme_id(word: str) -> str:
@@ -249,62 +320,110 @@ def _counts(values) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def describe_themes(finder: ThemeFinder, issues: Sequence[Issue], suggestions: Sequence[Suggestion],
-                    tokens: Sequence[Sequence[str]], keywords_per_theme: int = 8) -> list[Theme]:
-    """One ``Theme`` per theme the fitted ``finder`` found, largest first (by distinct submitters, then size).
+class LiveTheme(Theme):
+    """A theme of a ``ThemeBook``: ``keywords`` are worked out when read, against the book's counts then."""
 
-    Keywords are class-based TF-IDF over the themes' problem words, so they name the problem, not a place.
+    def __init__(self, figures: Theme, book: "ThemeBook", words: Counter[str]):
+        fields = dict(vars(figures))
+        self._keywords = fields.pop("keywords")
+        self.__dict__.update(fields)
+        self._book = book
+        self._words = words  # its originals' problem words: this theme's class in the class TF-IDF
+        self._at = -1  # the book version its keywords were worked out at
+
+    @property
+    def keywords(self) -> list[str]:
+        self._book.complete(self)
+        return self._keywords
+
+    @keywords.setter
+    def keywords(self, value: list[str]) -> None:
+        self._keywords = value
+
+
+class ThemeBook:
+    """Themes found and described one change at a time, so a read after a change of issues costs what changed.
+
+    ``refresh`` fits the finder on the changed issues, describes again the themes that gained, lost or changed an
+    issue, and keeps the running counts behind every theme's keywords (class TF-IDF over the themes' problem words,
+    so they name the problem, not a place), worked out for a theme when read.
     """
-    position = {s.id: i for i, s in enumerate(suggestions)}
-    by_theme: dict[str, list[Issue]] = {}
-    for issue in issues:
-        by_theme.setdefault(finder.theme_of_[issue.id], []).append(issue)
-    theme_ids = list(by_theme)
-    words = []
-    for theme_id in theme_ids:
-        kept = [position[m] for issue in by_theme[theme_id] for m in issue.members
-                if m in position and not suggestions[position[m]].duplicate_of]
-        words.append(list(finder.issue_words([suggestions[i] for i in kept], [tokens[i] for i in kept]).elements()))
-    keywords = ClassTfidf().fit(words).top_words(keywords_per_theme)
-    themes = []
-    for theme_id, top in zip(theme_ids, keywords):
-        group = sorted(by_theme[theme_id], key=lambda i: (-i.submitters, -i.size, i.id))
+
+    def __init__(self, finder: ThemeFinder, keywords_per_theme: int = 8):
+        self.finder = finder
+        self.keywords_per_theme = keywords_per_theme
+        self.version = 0
+        self._themes: dict[str, LiveTheme] = {}
+        self._issues_of: dict[str, set[str]] = {}  # theme id -> its issue ids
+        self._keywords = RunningClassTfidf()
+        self._ordered: list[Theme] = []
+
+    def refresh(self, issues: Mapping[str, Issue], suggestions: Sequence[Suggestion],
+                tokens: Sequence[Sequence[str]], position: Mapping[str, int],
+                changed: Collection[str] | None = None) -> list[Theme]:
+        """Every theme, largest first (by distinct submitters, then size, then id); ``changed`` as ``fit`` reads it."""
+        before = dict(self.finder.theme_of_) if changed is not None else {}
+        self.finder.fit(issues, suggestions, tokens, position, changed)
+        theme_of = self.finder.theme_of_
+        if changed is None:
+            self._themes, self._keywords = {}, RunningClassTfidf()
+            stale = set(theme_of.values())
+        else:
+            stale = {theme for issue_id in changed for theme in (before.get(issue_id), theme_of.get(issue_id))}
+            stale |= {before[i] for i in before.keys() - theme_of.keys()}
+            stale |= {theme for issue_id, theme in theme_of.items() if before.get(issue_id) != theme}
+            stale |= {before[issue_id] for issue_id, theme in theme_of.items() if before.get(issue_id, theme) != theme}
+            stale.discard(None)
+        self._issues_of = {}
+        for issue_id, theme_id in theme_of.items():
+            self._issues_of.setdefault(theme_id, set()).add(issue_id)
+        for theme_id in stale:
+            old = self._themes.pop(theme_id, None)
+            if old is not None:
+                self._keywords.remove(old._words)
+            if theme_id in self._issues_of:
+                self._themes[theme_id] = theme = self._describe(theme_id, issues, suggestions, position)
+                self._keywords.add(theme._words)
+        self.version += 1
+        self._ordered = sorted(self._themes.values(), key=lambda t: (-t.submitters, -t.size, t.id))
+        return list(self._ordered)
+
+    def _describe(self, theme_id: str, issues: Mapping[str, Issue], suggestions: Sequence[Suggestion],
+                  position: Mapping[str, int]) -> LiveTheme:
+        group = sorted((issues[i] for i in self._issues_of[theme_id]), key=lambda i: (-i.submitters, -i.size, i.id))
         members = [m for issue in group for m in issue.members]
         originals = [suggestions[position[m]] for m in members
                      if m in position and not suggestions[position[m]].duplicate_of]
         dates = [s.submitted_at for s in originals if s.submitted_at is not None]
-        places = list(dict.fromkeys(
-            [s.district for s in originals if s.district]
-            + [place for issue in group if (place := issue_place(finder, issue, suggestions, tokens, position))]))
-        themes.append(Theme(
-            id=theme_id, label=finder.labels_[theme_id],
+        places = list(dict.fromkeys([s.district for s in originals if s.district]
+                                    + [p for issue in group if (p := self.finder.issue(issue.id).place)]))
+        words: Counter[str] = Counter()
+        for issue in group:
+            words.update(self.finder.issue(issue.id).theme_words)
+        figures = Theme(
+            id=theme_id, label=self.finder.labels_[theme_id],
             source="words" if theme_id.startswith(WORD_THEME_PREFIX) else "lexicon",
-            issues=[issue.id for issue in group], members=members, keywords=top, size=len(originals),
+            issues=[issue.id for issue in group], members=members, size=len(originals),
             submitters=len({s.submitter for s in originals}),
             organisations=len({s.org_name for s in originals if s.org_name}),
             endorsements=sum(s.endorsements for s in originals), places=places,
             sectors=_counts(s.sector for s in originals), districts=_counts(s.district for s in originals),
             org_types=_counts(s.org_type for s in originals),
             first_at=min(dates, default=None), last_at=max(dates, default=None),
-        ))
-    return sorted(themes, key=lambda t: (-t.submitters, -t.size, t.id))
+        )
+        return LiveTheme(figures, self, words)
 
-
-def issue_place(finder: ThemeFinder, issue: Issue, suggestions: Sequence[Suggestion],
-                tokens: Sequence[Sequence[str]], position: Mapping[str, int]) -> str | None:
-    """The place or organisation an issue is about: the name its members open with most (first mention breaks ties)."""
-    names: Counter[str] = Counter()
-    for m in issue.members:
-        if m in position:
-            names.update(finder.read(suggestions[position[m]], tokens[position[m]]).names)
-    return names.most_common(1)[0][0] if names else None
+    def complete(self, theme: LiveTheme) -> None:
+        """Work out a theme's keywords against the counts as they are now (once per version)."""
+        if theme._at != self.version:
+            theme._keywords = self._keywords.top_words(theme._words, len(self._themes), self.keywords_per_theme)
+            theme._at = self.version
 
 
 def find_themes(issues: Sequence[Issue], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
                 config: dict, finder: ThemeFinder | None = None) -> list[Theme]:
-    """Every issue under a theme, described; the corpus is ``suggestions`` with their ``tokens``, by position.
-
-    Pass the same ``finder`` on every call over a growing corpus, so suggestions already read are not read again.
-    """
-    finder = (finder or theme_finder_from_config(config)).fit(issues, suggestions, tokens)
-    return describe_themes(finder, issues, suggestions, tokens, config["themes"]["keywords_per_theme"])
+    """Every issue under a theme, described, largest first; the corpus is ``suggestions`` with their ``tokens``, by
+    position. A service that keeps issues up to date keeps a ``ThemeBook`` instead."""
+    book = ThemeBook(finder or theme_finder_from_config(config), config["themes"]["keywords_per_theme"])
+    return book.refresh({issue.id: issue for issue in issues}, suggestions, tokens,
+                        {s.id: i for i, s in enumerate(suggestions)})

@@ -31,7 +31,7 @@ from .neighbours import NeighbourIndex
 from .records import Issue, Score, Suggestion
 from .segment import Segmenter, segmenter_from_config
 from .theme_rank import rank_themes
-from .themes import Theme, find_themes, theme_finder_from_config
+from .themes import Theme, ThemeBook, theme_finder_from_config
 
 Progress = Callable[[float, str], None]
 
@@ -86,8 +86,9 @@ class Workspace:
         self.finder = IssueFinder(rule_from_config(config), k=section["finder"]["k"])
         self._names = name_extractor_from_config(config)
         self._digest_model = rank.digest_model_from_config(config)
-        # Kept across refreshes: it remembers what each suggestion says, so only new suggestions are read again.
-        self._theme_finder = theme_finder_from_config(config, self.segmenter)
+        # Kept across refreshes: it remembers what each suggestion and issue says, so only what changed is read again.
+        self._theme_book = ThemeBook(theme_finder_from_config(config, self.segmenter),
+                                     config["themes"]["keywords_per_theme"])
         self._neighbours_shown = section["nearest_shown"]
         self._merge_on_add = section["merge_on_add"]
         self._lock = threading.RLock()
@@ -106,6 +107,8 @@ class Workspace:
         # Issues changed since they were last described: the next read describes just these again (the book keeps
         # the rest), and drops whatever ``_cache`` derived from the issues.
         self._touched: set[str] = set()
+        # Issues changed since the themes were last found (``None``: every issue, after a load or re-cluster).
+        self._theme_changes: set[str] | None = None
         self._book = IssueBook(self.config, self._lock)
         # Stored suggestions whose issue a merge changed since the caller last took them: id -> [from, to].
         self._moved: dict[str, tuple[str, str]] = {}
@@ -554,8 +557,10 @@ class Workspace:
         changed since the last read. Whatever ``_cache`` derived from the issues is dropped when any changed."""
         if "issues" not in self._cache or self._touched:
             vectors = self._index.vectors if self._index else np.zeros((0, 1))
-            self._book.refresh(self.suggestions, self.tokens, vectors, self._members, self._issue_of,
-                               None if "issues" not in self._cache else self._touched)
+            changed = None if "issues" not in self._cache else self._touched
+            self._book.refresh(self.suggestions, self.tokens, vectors, self._members, self._issue_of, changed)
+            self._theme_changes = None if changed is None or self._theme_changes is None \
+                else self._theme_changes | changed
             self._cache.clear()
             self._touched.clear()
             self._cache["issues"] = self._book.issues()
@@ -585,8 +590,9 @@ class Workspace:
         with self._lock:
             issues = self._issues()
             if "themes" not in self._cache:
-                self._cache["themes"] = find_themes(list(issues.values()), self.suggestions, self.tokens, self.config,
-                                                    self._theme_finder)
+                self._cache["themes"] = self._theme_book.refresh(issues, self.suggestions, self.tokens, self._pos,
+                                                                 self._theme_changes)
+                self._theme_changes = set()
             return self._cache["themes"]
 
     def theme_candidates(self) -> list[tuple[Theme, Score]]:
