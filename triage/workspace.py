@@ -199,9 +199,7 @@ class Workspace:
         with self._lock:
             if self._repost_linker is None:
                 self._repost_linker = linker_from_config(self.config)
-                for suggestion in self.suggestions:
-                    if suggestion.duplicate_of is None:
-                        self._repost_linker.register(suggestion)
+                self._repost_linker.register(s for s in self.suggestions if s.duplicate_of is None)
             return self._repost_linker
 
     def _refit_views(self) -> None:
