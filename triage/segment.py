@@ -10,7 +10,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import jieba
@@ -36,6 +36,8 @@ class Segmenter:
                           if w.strip() and not w.startswith("#")}
         self.df_: Counter[str] = Counter()
         self.n_docs_: int = 0
+        self._known: dict[str, bool] = {}  # answers of ``in_dictionary`` so far, or given by ``learn_dictionary``
+        self._idf: dict[str, float] | None = None  # ``idf`` of every counted word, while the counts stand
 
     @property
     def _tokenizer(self) -> jieba.Tokenizer:
@@ -56,8 +58,17 @@ class Segmenter:
     def in_dictionary(self, word: str) -> bool:
         """Whether jieba's dictionary (or the user dictionary) knows the word. Names of estates, companies and people
         mostly are not: jieba finds them by its HMM, so this tells a common word from a proper name."""
-        self._tokenizer.check_initialized()
-        return self._tokenizer.FREQ.get(word, 0) > 0
+        known = self._known.get(word)
+        if known is None:
+            tokenizer = self._tokenizer
+            tokenizer.check_initialized()
+            known = self._known[word] = tokenizer.FREQ.get(word, 0) > 0
+        return known
+
+    def learn_dictionary(self, known: Mapping[str, bool]) -> None:
+        """Take answers of ``in_dictionary`` worked out before (``triage.token_cache`` keeps them with the tokens),
+        so a run whose tokens are all cached never loads jieba's dictionary, which costs 1.6 CPU seconds."""
+        self._known.update(known)
 
     def fit(self, documents: Iterable[Sequence[str]]) -> "Segmenter":
         """Learn document frequencies from tokenised documents, forgetting earlier ones."""
@@ -69,16 +80,24 @@ class Segmenter:
         for doc in documents:
             self.df_.update(set(doc))
             self.n_docs_ += 1
+        self._idf = None
         return self
 
     def idf(self, word: str) -> float:
         """Smoothed inverse document frequency; an unseen word counts as the rarest."""
-        return math.log((1 + self.n_docs_) / (1 + self.df_.get(word, 0))) + 1.0
+        return self._idf_of(self.df_.get(word, 0))
+
+    def _idf_of(self, df: int) -> float:
+        return math.log((1 + self.n_docs_) / (1 + df)) + 1.0
 
     def keywords(self, tokens: Sequence[str], k: int = 8) -> list[str]:
-        """The ``k`` tokens with the highest TF-IDF."""
+        """The ``k`` tokens with the highest TF-IDF (each word's IDF worked out once per fit: a run asks for the
+        keywords of every suggestion, some 300,000 look-ups)."""
+        if self._idf is None:
+            self._idf = {word: self._idf_of(df) for word, df in self.df_.items()}
+        idf, unseen = self._idf, self._idf_of(0)
         counts = Counter(tokens)
-        scored = sorted(counts, key=lambda w: (-counts[w] * self.idf(w), w))
+        scored = sorted(counts, key=lambda w: (-counts[w] * idf.get(w, unseen), w))
         return scored[:k]
 
 
