@@ -10,7 +10,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import jieba
@@ -36,7 +36,7 @@ class Segmenter:
                           if w.strip() and not w.startswith("#")}
         self.df_: Counter[str] = Counter()
         self.n_docs_: int = 0
-        self._known: dict[str, bool] = {}  # answers of ``in_dictionary`` so far, or given by ``learn_dictionary``
+        self._known: dict[str, bool] = {}  # answers of ``in_dictionary`` so far: the same words are asked again
         self._idf: dict[str, float] | None = None  # ``idf`` of every counted word, while the counts stand
 
     @property
@@ -64,11 +64,6 @@ class Segmenter:
             tokenizer.check_initialized()
             known = self._known[word] = tokenizer.FREQ.get(word, 0) > 0
         return known
-
-    def learn_dictionary(self, known: Mapping[str, bool]) -> None:
-        """Take answers of ``in_dictionary`` worked out before (``triage.token_cache`` keeps them with the tokens),
-        so a run whose tokens are all cached never loads jieba's dictionary, which costs 1.6 CPU seconds."""
-        self._known.update(known)
 
     def fit(self, documents: Iterable[Sequence[str]]) -> "Segmenter":
         """Learn document frequencies from tokenised documents, forgetting earlier ones."""
