@@ -19,30 +19,18 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
+from itertools import repeat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from .group_sums import GroupSums, PairSums, Profile, SparseRow, edge_chunks
 from .names import NameExtractor
 from .neighbours import NeighbourIndex
-
-SparseRow = dict[int, float]
-
-
-def _dot(a: SparseRow, b: SparseRow) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    get = b.get
-    return sum(value * get(key, 0.0) for key, value in a.items())
-
-
-def _add_into(target: SparseRow, other: SparseRow) -> None:
-    for key, value in other.items():
-        target[key] = target.get(key, 0.0) + value
 
 
 def _rows(matrix: sp.csr_matrix) -> list[SparseRow]:
@@ -127,48 +115,6 @@ def _transform(vectoriser: TfidfVectorizer | None, documents: list) -> list[Spar
     return _rows(vectoriser.transform(documents))
 
 
-@dataclass
-class Profile:
-    """A group of suggestions as sums over its members: all a linkage rule reads.
-
-    ``words`` sums the members' problem-word rows (names' words left out), ``terms`` sums each word's rarity over the members that use it, ``submitters`` counts members per submitter and
-    ``day_sum`` adds the submission days of the ``dated`` members.
-    """
-
-    vector: np.ndarray
-    words: SparseRow = field(default_factory=dict)
-    names: SparseRow = field(default_factory=dict)
-    terms: SparseRow = field(default_factory=dict)
-    submitters: dict[str, int] = field(default_factory=dict)
-    size: int = 0
-    named: int = 0
-    day_sum: float = 0.0
-    dated: int = 0
-
-    @classmethod
-    def of_item(cls, vector: np.ndarray, words: SparseRow, names: SparseRow, terms: SparseRow | None = None,
-                submitter: str = "", day: float | None = None) -> "Profile":
-        return cls(np.asarray(vector, dtype=np.float64).copy(), dict(words), dict(names), dict(terms or {}),
-                   {submitter: 1} if submitter else {}, 1, 1 if names else 0,
-                   day if day is not None else 0.0, 1 if day is not None else 0)
-
-    def copy(self) -> "Profile":
-        return Profile(self.vector.copy(), dict(self.words), dict(self.names), dict(self.terms),
-                       dict(self.submitters), self.size, self.named, self.day_sum, self.dated)
-
-    def absorb(self, other: "Profile") -> None:
-        self.vector += other.vector
-        _add_into(self.words, other.words)
-        _add_into(self.names, other.names)
-        _add_into(self.terms, other.terms)
-        for submitter, count in other.submitters.items():
-            self.submitters[submitter] = self.submitters.get(submitter, 0) + count
-        self.size += other.size
-        self.named += other.named
-        self.day_sum += other.day_sum
-        self.dated += other.dated
-
-
 def day_of(moment) -> float | None:
     """A submission time as days since the epoch; ``None`` when it is unknown."""
     return moment.timestamp() / 86400.0 if moment is not None else None
@@ -181,48 +127,21 @@ def item_profiles(views: TextViews, suggestions: Sequence, vectors: np.ndarray, 
             for i, s in enumerate(suggestions)]
 
 
-def mean_cosine(a: Profile, b: Profile) -> float:
-    return float(a.vector @ b.vector) / (a.size * b.size)
-
-
-def mean_words(a: Profile, b: Profile) -> float:
-    return _dot(a.words, b.words) / (a.size * b.size)
-
-
-def mean_names(a: Profile, b: Profile) -> float:
-    """Mean name similarity over the members that name a place; 0 when one side names none."""
-    return _dot(a.names, b.names) / (a.named * b.named) if a.named and b.named else 0.0
-
-
-def shared_rare_term(a: Profile, b: Profile) -> float:
-    """The rarest word both groups use, weighted by how much of each group uses it: rarity × √(share_A × share_B)."""
-    small, large = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
-    best = 0.0
-    for key, value in small.items():
-        other = large.get(key)
-        if other is not None and value * other > best:
-            best = value * other
-    return math.sqrt(best / (a.size * b.size))
-
-
-def same_submitter(a: Profile, b: Profile) -> float:
-    """The share of member pairs, one from each group, sent by the same submitter."""
-    small, large = (a.submitters, b.submitters) if len(a.submitters) <= len(b.submitters) else (b.submitters,
-                                                                                                 a.submitters)
-    return sum(count * large.get(s, 0) for s, count in small.items()) / (a.size * b.size)
-
-
-def days_apart(a: Profile, b: Profile) -> float | None:
-    """Days between the groups' mean submission times; ``None`` when either has none."""
-    if not a.dated or not b.dated:
-        return None
-    return abs(a.day_sum / a.dated - b.day_sum / b.dated)
-
-
 class LinkRule(Protocol):
-    """Decides whether two groups are one issue: ``score`` (higher is more alike) at least ``threshold``."""
+    """Decides whether two groups are one issue: a score (higher is more alike) at least ``threshold``.
+
+    ``score_many`` scores many pairs in one batch, which is how the finder calls it; ``score`` is one pair.
+    """
 
     threshold: float
+
+    def needs_sums(self, mean_cosine: np.ndarray) -> np.ndarray:
+        """Which pairs, by their mean cosine, need ``PairSums``' other sums (words, names, submitters, rare word)
+        to be scored; the finder leaves those at 0 for the rest, which the rule must then score from the cosine
+        alone."""
+        ...
+
+    def score_many(self, pairs: PairSums) -> np.ndarray: ...
 
     def score(self, a: Profile, b: Profile) -> float: ...
 
@@ -233,8 +152,14 @@ class CosineRule:
 
     threshold: float
 
+    def needs_sums(self, mean_cosine: np.ndarray) -> np.ndarray:
+        return np.zeros(len(mean_cosine), dtype=bool)
+
+    def score_many(self, pairs: PairSums) -> np.ndarray:
+        return pairs.mean_cosine
+
     def score(self, a: Profile, b: Profile) -> float:
-        return mean_cosine(a, b)
+        return float(self.score_many(PairSums.of_profiles([(a, b)]))[0])
 
 
 def neighbour_graph(index: NeighbourIndex, k: int,
@@ -261,7 +186,7 @@ class IssueFinder:
     ``fit`` sets ``labels_``, a group number per position, and ``merges_``, every merge in the order made with its
     score. Merging stops at the first pair below the threshold, so the grouping at any higher threshold is a prefix
     of the same merges: ``labels_at`` gives it without running again (``fit(down_to=...)`` records further down).
-    ``link`` and ``best_match`` apply the same rule to place one new suggestion.
+    ``best_match`` applies the same rule to place one new suggestion.
     """
 
     def __init__(self, rule: LinkRule, k: int = 20):
@@ -270,19 +195,14 @@ class IssueFinder:
         self.labels_: np.ndarray = np.zeros(0, dtype=np.int64)
         self.merges_: list[tuple[int, int, float]] = []
 
-    def link(self, a: Profile, b: Profile) -> tuple[float, bool]:
-        """The linkage score of two groups and whether it makes them one issue."""
-        score = self.rule.score(a, b)
-        return score, score >= self.rule.threshold
-
     def best_match(self, item: Profile, candidates: dict[str, Profile]) -> str | None:
         """The candidate issue the item links to most strongly, or ``None`` to open a new issue."""
-        best: tuple[float, str] | None = None
-        for issue_id in sorted(candidates):
-            score, linked = self.link(candidates[issue_id], item)
-            if linked and (best is None or score > best[0]):
-                best = (score, issue_id)
-        return best[1] if best else None
+        ids = sorted(candidates)
+        if not ids:
+            return None
+        scores = self.rule.score_many(PairSums.of_profiles([(candidates[i], item) for i in ids]))
+        best = int(np.argmax(scores))  # the first of equal scores, in id order
+        return ids[best] if scores[best] >= self.rule.threshold else None
 
     def fit(self, index: NeighbourIndex, items: Sequence[Profile],
             progress: Callable[[float], None] | None = None, down_to: float | None = None,
@@ -292,30 +212,29 @@ class IssueFinder:
         report = progress or (lambda fraction: None)
         floor = self.rule.threshold if down_to is None else min(down_to, self.rule.threshold)
         n = len(items)
-        groups: list[Profile | None] = [p.copy() for p in items]
         if graph is None:
             graph = neighbour_graph(index, self.k, lambda f: report(0.3 * f))
         adjacency = [set(neighbours) for neighbours in graph]
+        groups = GroupSums(items)
         heap = []
-        for a in range(n):
-            for b in adjacency[a]:
-                if a < b:
-                    score = self.rule.score(groups[a], groups[b])
-                    if score >= floor:
-                        heap.append((-score, a, b, 0, 0))
+        for a, b in edge_chunks(adjacency):
+            scores = self.rule.score_many(groups.pairs(a, b, self.rule.needs_sums))
+            kept = scores >= floor
+            heap.extend(zip((-scores[kept]).tolist(), a[kept].tolist(), b[kept].tolist(), repeat(0), repeat(0)))
         heapq.heapify(heap)
         report(0.4)
+        alive = np.ones(n, dtype=bool)
         version = np.zeros(n, dtype=np.int64)
         merges: list[tuple[int, int, float]] = []
         budget = max(1, n)
         while heap:
             negative, a, b, version_a, version_b = heapq.heappop(heap)
-            if groups[a] is None or groups[b] is None or version[a] != version_a or version[b] != version_b:
+            if not alive[a] or not alive[b] or version[a] != version_a or version[b] != version_b:
                 continue
             if len(adjacency[a]) < len(adjacency[b]):
                 a, b = b, a
-            groups[a].absorb(groups[b])
-            groups[b] = None
+            groups.absorb(a, b)
+            alive[b] = False
             merges.append((a, b, -negative))
             for c in adjacency[b]:
                 if c != a:
@@ -325,11 +244,12 @@ class IssueFinder:
             adjacency[a].discard(b)
             adjacency[b] = set()
             version[a] += 1
-            for c in sorted(adjacency[a]):
-                score = self.rule.score(groups[a], groups[c])
-                if score >= floor:
-                    x, y = min(a, c), max(a, c)
-                    heapq.heappush(heap, (-score, x, y, int(version[x]), int(version[y])))
+            others = np.fromiter(sorted(adjacency[a]), dtype=np.int64, count=len(adjacency[a]))
+            scores = self.rule.score_many(groups.against(a, others, self.rule.needs_sums))
+            kept = scores >= floor
+            for c, score in zip(others[kept].tolist(), scores[kept].tolist()):
+                x, y = min(a, c), max(a, c)
+                heapq.heappush(heap, (-score, x, y, int(version[x]), int(version[y])))
             if len(merges) % 256 == 0:
                 report(0.4 + 0.6 * min(1.0, len(merges) / budget))
         self.merges_ = merges

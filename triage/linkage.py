@@ -12,7 +12,6 @@ with the figures that chose them. Loading needs only this module: weights are st
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .config import asset_path
-from .issues import (CosineRule, LinkRule, Profile, days_apart, mean_cosine, mean_names, mean_words, same_submitter,
-                     shared_rare_term)
+from .group_sums import PairSums, Profile
+from .issues import CosineRule, LinkRule
 
 # Feature name -> (what it means, the range it is clipped to). Sizes and gaps are clipped where more makes no
 # difference, so a group far larger or older than any seen in training is not extrapolated to.
@@ -39,21 +38,34 @@ FEATURES: dict[str, tuple[str, tuple[float, float]]] = {
 NAMES = tuple(FEATURES)
 
 
-def pair_features(a: Profile, b: Profile) -> np.ndarray:
-    """The features of one pair of groups, in the order of ``FEATURES``, clipped to their ranges."""
-    gap = days_apart(a, b)
-    values = [
-        mean_cosine(a, b),
-        mean_words(a, b),
-        mean_names(a, b),
-        0.0 if a.named and b.named else 1.0,
-        shared_rare_term(a, b),
-        same_submitter(a, b),
-        math.log1p(gap) if gap is not None else 0.0,
-        math.log(min(a.size, b.size)),
-        math.log(max(a.size, b.size)),
+def features_of(pairs: PairSums) -> np.ndarray:
+    """The features of many pairs of groups, a row per pair in the order of ``FEATURES``, clipped to their ranges.
+
+    The one place the features are defined: the finder's batches and single pairs both come through here.
+    """
+    both_named = (pairs.named[:, 0] > 0) & (pairs.named[:, 1] > 0)
+    both_dated = (pairs.dated[:, 0] > 0) & (pairs.dated[:, 1] > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        names = pairs.names / (pairs.named[:, 0] * pairs.named[:, 1])
+        mean_day = pairs.day_sum / pairs.dated
+    gap = np.abs(mean_day[:, 0] - mean_day[:, 1])
+    columns = [
+        pairs.mean_cosine,
+        pairs.words / pairs.pairs_of_members,
+        np.where(both_named, names, 0.0),
+        np.where(both_named, 0.0, 1.0),
+        np.sqrt(pairs.rare / pairs.pairs_of_members),
+        pairs.same_submitter / pairs.pairs_of_members,
+        np.where(both_dated, np.log1p(np.where(both_dated, gap, 0.0)), 0.0),
+        np.log(pairs.size.min(axis=1)),
+        np.log(pairs.size.max(axis=1)),
     ]
-    return np.clip(np.array(values), _LOW, _HIGH)
+    return np.clip(np.column_stack(columns).reshape(len(pairs), len(FEATURES)), _LOW, _HIGH)
+
+
+def pair_features(a: Profile, b: Profile) -> np.ndarray:
+    """The features of one pair of groups, in the order of ``FEATURES``."""
+    return features_of(PairSums.of_profiles([(a, b)]))[0]
 
 
 _LOW = np.array([low for _, (low, _) in FEATURES.values()])
@@ -67,8 +79,9 @@ FLOOR_QUANTILE = 0.01
 FLOOR_MARGIN = 0.02
 
 
-def _sigmoid(value: float) -> float:
-    return 1.0 / (1.0 + math.exp(-value)) if value >= -500 else 0.0
+def _sigmoid(values: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.where(values >= -500, 1.0 / (1.0 + np.exp(-values)), 0.0)
 
 
 class LinkageModel:
@@ -115,11 +128,16 @@ class LinkageModel:
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
         return np.column_stack([1 - p, p])
 
+    def needs_sums(self, mean_cosine: np.ndarray) -> np.ndarray:
+        return mean_cosine >= self.cosine_floor_
+
+    def score_many(self, pairs: PairSums) -> np.ndarray:
+        """The probabilities that the pairs of groups are one issue; 0 below the cosine floor."""
+        probabilities = _sigmoid(features_of(pairs) @ self.coef_ + self.intercept_)
+        return np.where(pairs.mean_cosine < self.cosine_floor_, 0.0, probabilities)
+
     def score(self, a: Profile, b: Profile) -> float:
-        """The probability that the groups are one issue; 0 below the cosine floor, without computing the rest."""
-        if mean_cosine(a, b) < self.cosine_floor_:
-            return 0.0
-        return _sigmoid(float(pair_features(a, b) @ self.coef_) + self.intercept_)
+        return float(self.score_many(PairSums.of_profiles([(a, b)]))[0])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,4 +190,4 @@ def rule_from_config(config: dict) -> LinkRule:
 
 
 def features_table(pairs: Sequence[tuple[Profile, Profile]]) -> np.ndarray:
-    return np.array([pair_features(a, b) for a, b in pairs]).reshape(len(pairs), len(NAMES))
+    return features_of(PairSums.of_profiles(pairs))

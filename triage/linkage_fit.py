@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from .evaluate import evaluate
-from .issues import (CosineRule, IssueFinder, LinkRule, Profile, TextViews, item_profiles, neighbour_graph,
-                     with_originals)
+from .group_sums import Profile
+from .issues import CosineRule, IssueFinder, LinkRule, TextViews, item_profiles, neighbour_graph, with_originals
 from .linkage import LOWEST_THRESHOLD, LinkageModel, features_table
 from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex

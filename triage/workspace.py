@@ -22,9 +22,10 @@ from . import label, rank
 from .corrections import MERGE, SPLIT, Correction, apply_corrections
 from .dedup import DuplicateLinker, link_duplicates, linker_from_config
 from .embed import CachedEmbedder, Embedder, embedder_from_config, passage_text
+from .group_sums import Profile
 from .issue_book import IssueBook, Ranking
 from .issue_ids import carry_over_ids, format_id, id_number
-from .issues import IssueFinder, Profile, TextViews, day_of, item_profiles, threads_of, with_originals
+from .issues import IssueFinder, TextViews, day_of, item_profiles, threads_of, with_originals
 from .linkage import rule_from_config
 from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex

@@ -1,0 +1,130 @@
+"""The finder's batched arithmetic gives what the plain per-pair arithmetic on ``Profile`` objects gives.
+
+The finder scores the neighbour graph's edges in batches and, after each merge, the merged group against all its
+neighbours in one batch, on groups kept as arrays; placement scores ``Profile`` objects. A reviewer would notice
+if the two disagreed: the same suggestions would be grouped one way by a re-cluster and another way one at a time.
+"""
+import heapq
+
+import numpy as np
+import pytest
+
+from triage.group_sums import GroupSums, PairSums, Profile
+from triage.issues import CosineRule, IssueFinder
+from triage.linkage import NAMES, LinkageModel, features_of
+
+
+def _items(n: int, seed: int) -> list[Profile]:
+    """Suggestions in a few clusters sharing words, names and rare terms; some undated, some without a submitter."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(4, 6))
+    items = []
+    for i in range(n):
+        cluster = int(rng.integers(4))
+        vector = centres[cluster] + 0.6 * rng.normal(size=6)
+        words = {int(w): float(rng.random()) for w in rng.choice(12, 4, replace=False) + 3 * cluster}
+        names = {int(w): float(rng.random()) for w in rng.choice(5, 2, replace=False) + 5 * cluster} \
+            if rng.random() < 0.7 else {}
+        # A word of a name is a term but no problem word: its id can lie past every problem word's.
+        terms = {w: float(rng.random()) for w in words} | {15 + int(rng.integers(20)): float(rng.random())}
+        submitter = f"u{int(rng.integers(8))}" if rng.random() < 0.8 else ""
+        day = float(rng.integers(0, 60)) if rng.random() < 0.8 else None
+        items.append(Profile.of_item(vector / np.linalg.norm(vector), words, names, terms, submitter, day))
+    return items
+
+
+def _graph(items: list[Profile], k: int) -> list[set[int]]:
+    vectors = np.array([p.vector for p in items])
+    similarity = vectors @ vectors.T
+    graph = [set() for _ in items]
+    for i, row in enumerate(similarity):
+        for j in np.argsort(-row)[1:k + 1]:
+            graph[i].add(int(j))
+            graph[int(j)].add(i)
+    return graph
+
+
+MODEL = LinkageModel(threshold=0.5)
+MODEL.coef_ = np.array([8.0, 3.0, 2.0, 0.3, 3.0, 0.7, -0.2, -0.25, -0.2])
+MODEL.intercept_ = -7.0
+MODEL.cosine_floor_ = 0.2  # pairs below it are scored 0 without their word, name and submitter sums
+
+
+def _every(mean_cosine: np.ndarray) -> np.ndarray:
+    return np.ones(len(mean_cosine), dtype=bool)
+
+
+def _same(first: PairSums, second: PairSums) -> None:
+    assert features_of(first) == pytest.approx(features_of(second), abs=1e-12)
+    assert MODEL.score_many(first) == pytest.approx(MODEL.score_many(second), abs=1e-12)
+
+
+def test_a_batch_of_edges_and_each_pair_alone_get_the_same_features_and_scores():
+    items = _items(40, seed=1)
+    a, b = np.array([0, 0, 3, 7, 12, 20, 39]), np.array([1, 5, 4, 30, 13, 21, 2])
+    _same(GroupSums(items).pairs(a, b, _every), PairSums.of_profiles([(items[i], items[j]) for i, j in zip(a, b)]))
+    single = PairSums.of_profiles([(items[0], items[5])])
+    assert MODEL.score(items[0], items[5]) == pytest.approx(float(MODEL.score_many(single)[0]), abs=1e-15)
+    assert dict(zip(NAMES, features_of(single)[0])).keys() == set(NAMES)
+
+
+def test_groups_merged_as_arrays_score_as_their_profiles_do():
+    """Many merges (one long chain among them), so the arrays grow and are packed again on the way."""
+    items = _items(120, seed=2)
+    profiles = [p.copy() for p in items]
+    groups = GroupSums(items)
+    rng = np.random.default_rng(3)
+    alive = list(range(len(items)))
+    for step in range(100):
+        a, b = (alive[0], alive[1]) if step % 2 else tuple(int(x) for x in rng.choice(alive, 2, replace=False))
+        groups.absorb(a, b)
+        profiles[a].absorb(profiles[b])
+        alive.remove(b)
+        others = np.array([c for c in alive if c != a])
+        _same(groups.against(a, others, _every), PairSums.of_profiles([(profiles[a], profiles[c]) for c in others]))
+        first = np.array(alive[:5])
+        _same(groups.pairs(first, np.array(alive[-5:]), _every),
+              PairSums.of_profiles([(profiles[x], profiles[y]) for x, y in zip(first, alive[-5:])]))
+
+
+def _plain_merges(rule, items: list[Profile], graph: list[set[int]]) -> list[tuple[int, int, float]]:
+    """The finder's algorithm written plainly: every score by ``rule.score`` on whole ``Profile`` objects."""
+    groups = [p.copy() for p in items]
+    adjacency = [set(n) for n in graph]
+    heap = [(-s, a, b, 0, 0) for a in range(len(items)) for b in adjacency[a]
+            if a < b and (s := rule.score(groups[a], groups[b])) >= rule.threshold]
+    heapq.heapify(heap)
+    version = [0] * len(items)
+    merges = []
+    while heap:
+        negative, a, b, version_a, version_b = heapq.heappop(heap)
+        if groups[a] is None or groups[b] is None or (version[a], version[b]) != (version_a, version_b):
+            continue
+        if len(adjacency[a]) < len(adjacency[b]):
+            a, b = b, a
+        groups[a].absorb(groups[b])
+        groups[b] = None
+        merges.append((a, b, -negative))
+        for c in adjacency[b] - {a}:
+            adjacency[c].discard(b)
+            adjacency[c].add(a)
+            adjacency[a].add(c)
+        adjacency[a].discard(b)
+        adjacency[b] = set()
+        version[a] += 1
+        for c in adjacency[a]:
+            score = rule.score(groups[a], groups[c])
+            if score >= rule.threshold:
+                heapq.heappush(heap, (-score, min(a, c), max(a, c), version[min(a, c)], version[max(a, c)]))
+    return merges
+
+
+@pytest.mark.parametrize("rule", [MODEL, CosineRule(0.6)], ids=["learned", "cosine"])
+def test_the_finder_makes_the_merges_the_plain_per_pair_algorithm_makes(rule):
+    items = _items(150, seed=4)
+    graph = _graph(items, k=8)
+    finder = IssueFinder(rule, k=8).fit(None, items, graph=graph)
+    plain = _plain_merges(rule, items, graph)
+    assert 30 < len(plain) < len(items) - 4  # something to find, not everything one issue
+    assert [(a, b) for a, b, _ in finder.merges_] == [(a, b) for a, b, _ in plain]
+    assert [s for _, _, s in finder.merges_] == pytest.approx([s for _, _, s in plain], abs=1e-12)

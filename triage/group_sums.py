@@ -1,0 +1,332 @@
+"""Groups of suggestions as sums over their members, and what a linkage rule reads of pairs of them.
+
+A rule never looks at members one by one: every feature is a mean over member pairs, one member from each group,
+and such a mean is a sum over the pairs divided by the groups' sizes. For vectors, the sum over member pairs of
+``x_a · x_b`` is ``sum_A · sum_B``, so a group is kept as the sums of its members' vectors and rows (``Profile``).
+``PairSums`` holds those pair sums and the groups' counts for many pairs at once, as arrays; the rule turns them into
+features and probabilities in a few numpy calls (``triage.linkage.features_of``). It is filled three ways, each
+giving the same numbers (up to the order floats are added in):
+
+- ``PairSums.of_profiles``: from ``Profile`` objects, pair by pair (placing one new suggestion);
+- ``GroupSums.pairs``: many pairs of groups held as arrays (the neighbour graph's edges, when every group is one
+  suggestion), through products of sparse matrices;
+- ``GroupSums.against``: one group against all its neighbours, inside the finder's merge loop, where the groups
+  grow with every merge.
+
+A feature that reads a new kind of pair sum needs it added to ``PairSums`` and to these three; a feature computed
+from the existing sums (a product of two features, another clip) is one line in ``features_of``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+
+import numpy as np
+import scipy.sparse as sp
+
+SparseRow = dict[int, float]
+
+# Edges scored per numpy batch: bounds the temporary arrays (two 384-wide float64 rows per edge: 100 MB).
+EDGE_CHUNK = 4096
+
+
+def _dot(a: SparseRow, b: SparseRow) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    get = b.get
+    return sum(value * get(key, 0.0) for key, value in a.items())
+
+
+def _add_into(target: SparseRow, other: SparseRow) -> None:
+    for key, value in other.items():
+        target[key] = target.get(key, 0.0) + value
+
+
+def _largest_product(a: SparseRow, b: SparseRow) -> float:
+    """max over the keys both rows have of a[key] × b[key], and 0 when they share none."""
+    return max((a[key] * b[key] for key in a.keys() & b.keys()), default=0.0)
+
+
+@dataclass
+class Profile:
+    """A group of suggestions as sums over its members: all a linkage rule reads.
+
+    ``words`` sums the members' problem-word rows (names' words left out), ``terms`` sums each word's rarity over
+    the members that use it, ``submitters`` counts members per submitter and ``day_sum`` adds the submission days
+    of the ``dated`` members.
+    """
+
+    vector: np.ndarray
+    words: SparseRow = field(default_factory=dict)
+    names: SparseRow = field(default_factory=dict)
+    terms: SparseRow = field(default_factory=dict)
+    submitters: dict[str, int] = field(default_factory=dict)
+    size: int = 0
+    named: int = 0
+    day_sum: float = 0.0
+    dated: int = 0
+
+    @classmethod
+    def of_item(cls, vector: np.ndarray, words: SparseRow, names: SparseRow, terms: SparseRow | None = None,
+                submitter: str = "", day: float | None = None) -> "Profile":
+        return cls(np.asarray(vector, dtype=np.float64).copy(), dict(words), dict(names), dict(terms or {}),
+                   {submitter: 1} if submitter else {}, 1, 1 if names else 0,
+                   day if day is not None else 0.0, 1 if day is not None else 0)
+
+    def copy(self) -> "Profile":
+        return Profile(self.vector.copy(), dict(self.words), dict(self.names), dict(self.terms),
+                       dict(self.submitters), self.size, self.named, self.day_sum, self.dated)
+
+    def absorb(self, other: "Profile") -> None:
+        self.vector += other.vector
+        _add_into(self.words, other.words)
+        _add_into(self.names, other.names)
+        _add_into(self.terms, other.terms)
+        for submitter, count in other.submitters.items():
+            self.submitters[submitter] = self.submitters.get(submitter, 0) + count
+        self.size += other.size
+        self.named += other.named
+        self.day_sum += other.day_sum
+        self.dated += other.dated
+
+
+@dataclass
+class PairSums:
+    """What a rule reads of m pairs of groups (A, B): sums over member pairs, and each side's counts.
+
+    The pair sums: ``cosine`` = sum_A · sum_B of the embeddings; ``words`` and ``names`` the same for the
+    problem-word and name rows; ``same_submitter`` the member pairs sent by one submitter; ``rare`` the largest
+    terms_A[w] × terms_B[w] over the words both use (not a sum: the rarest shared word). The counts are (m, 2)
+    arrays, column 0 for A and 1 for B: ``size``, ``named`` (members naming a place), ``day_sum`` and ``dated``.
+    """
+
+    cosine: np.ndarray
+    words: np.ndarray
+    names: np.ndarray
+    same_submitter: np.ndarray
+    rare: np.ndarray
+    size: np.ndarray
+    named: np.ndarray
+    day_sum: np.ndarray
+    dated: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.cosine)
+
+    @property
+    def pairs_of_members(self) -> np.ndarray:
+        """|A| × |B|, what every mean over member pairs divides by."""
+        return self.size[:, 0] * self.size[:, 1]
+
+    @property
+    def mean_cosine(self) -> np.ndarray:
+        return self.cosine / self.pairs_of_members
+
+    @classmethod
+    def of_profiles(cls, pairs: Sequence[tuple[Profile, Profile]]) -> "PairSums":
+        """Pair by pair, from ``Profile`` objects."""
+        def column(values) -> np.ndarray:
+            return np.fromiter(values, dtype=np.float64, count=len(pairs))
+
+        def sides(values) -> np.ndarray:
+            return np.array([[values(a), values(b)] for a, b in pairs], dtype=np.float64).reshape(len(pairs), 2)
+
+        return cls(
+            cosine=column(float(a.vector @ b.vector) for a, b in pairs),
+            words=column(_dot(a.words, b.words) for a, b in pairs),
+            names=column(_dot(a.names, b.names) for a, b in pairs),
+            same_submitter=column(sum(n * b.submitters.get(s, 0) for s, n in a.submitters.items()) for a, b in pairs),
+            rare=column(_largest_product(a.terms, b.terms) for a, b in pairs),
+            size=sides(lambda p: p.size), named=sides(lambda p: p.named),
+            day_sum=sides(lambda p: p.day_sum), dated=sides(lambda p: p.dated))
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions starts[i] .. starts[i] + lengths[i] - 1, for each i in turn, as one array; and each one's i."""
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    return np.arange(len(owner)) + (starts - (np.cumsum(lengths) - lengths))[owner], owner
+
+
+def _segment_starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each non-empty segment of consecutive runs of these lengths starts."""
+    return (np.cumsum(lengths) - lengths)[lengths > 0]
+
+
+class _Rows:
+    """Sparse rows per group, all in shared arrays, so any set of groups' rows is gathered by array indexing with no
+    Python loop over rows.
+
+    The rows of several sparse views are put side by side (view k's ids shifted past the views before it); each id
+    carries two values: ``values[0]``, whose products are added per view (the dot products), and ``values[1]``,
+    whose largest product is taken (a shared rare word's weight, over the first view's ids). Group g's sorted ids are
+    ``ids[start[g] : start[g] + length[g]]``. A merged group's row is appended at the end, and the rows of its two
+    parts are left behind until they take as much room as the live rows; then the live rows are packed again.
+    """
+
+    def __init__(self, views: Sequence[Sequence[dict]], largest: Sequence[dict]):
+        n = len(largest)
+        widths = [1 + max((max(row) for row in rows if row), default=-1) for rows in [*views, largest]]
+        widths[0] = max(widths[0], widths.pop())  # the largest products' ids are the first view's
+        self.offsets = np.cumsum([0] + widths)
+        owners, ids, values = [], [], []
+        for column, offset, rows in [(0, offset, rows) for offset, rows in zip(self.offsets, views)] + [
+                (1, 0, largest)]:
+            lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
+            total = int(lengths.sum())
+            owners.append(np.repeat(np.arange(n), lengths))
+            ids.append(offset + np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total))
+            block = np.zeros((total, 2))
+            block[:, column] = np.fromiter(chain.from_iterable(row.values() for row in rows), np.float64, total)
+            values.append(block)
+        owner, self.ids, values = np.concatenate(owners), np.concatenate(ids), np.concatenate(values)
+        self.width = max(int(self.offsets[-1]), int(self.ids.max()) + 1 if len(self.ids) else 1)
+        order = np.argsort(owner * self.width + self.ids, kind="stable")
+        owner, self.ids, values = self._summed(owner[order], self.ids[order], values[order])
+        self.values = np.ascontiguousarray(values.T)
+        self.length = np.bincount(owner, minlength=n).astype(np.int64)
+        self.start = np.cumsum(self.length) - self.length
+        self.used = self.live = len(self.ids)
+        self._scratch = np.zeros((2, self.width))
+
+    @staticmethod
+    def _summed(owner: np.ndarray, ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Entries sorted by (owner, id) with each (owner, id)'s values added, in the order given."""
+        if not len(ids):
+            return owner, ids, values
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = (ids[1:] != ids[:-1]) | (owner[1:] != owner[:-1])
+        return owner[first], ids[first], np.add.reduceat(values, np.flatnonzero(first), axis=0)
+
+    def _positions(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _ranges(self.start[groups], self.length[groups])
+
+    def _view_of(self, ids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.offsets[1:-1], ids, side="right")
+
+    def matrix(self, groups: np.ndarray, column: int) -> sp.csr_matrix:
+        """One value column of the groups' rows as a sparse matrix, a row per group."""
+        positions, _ = self._positions(groups)
+        indptr = np.concatenate(([0], np.cumsum(self.length[groups])))
+        return sp.csr_matrix((self.values[column][positions], self.ids[positions], indptr),
+                             shape=(len(groups), self.width))
+
+    def pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the pairs (a[i], b[i]): the dot products per view (m × views) and the largest products (m)."""
+        sums = self.matrix(a, 0).multiply(self.matrix(b, 0)).tocsr()
+        owner = np.repeat(np.arange(len(a)), np.diff(sums.indptr))
+        views = len(self.offsets) - 1
+        dots = np.bincount(owner * views + self._view_of(sums.indices), weights=sums.data, minlength=len(a) * views)
+        largest = self.matrix(a, 1).multiply(self.matrix(b, 1)).max(axis=1).toarray().ravel()
+        return dots.reshape(len(a), views), np.maximum(largest, 0.0)
+
+    def against(self, a: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Group a with each of the others: the dot products per view (m × views) and the largest products (m, at
+        least 0 as for rows that share nothing)."""
+        lengths = self.length[others]
+        views = len(self.offsets) - 1
+        dots, largest = np.zeros(len(others) * views), np.zeros(len(others))
+        if self.length[a] and lengths.any():
+            start, end = self.start[a], self.start[a] + self.length[a]
+            mine = self.ids[start:end]
+            self._scratch[:, mine] = self.values[:, start:end]
+            positions, owner = self._positions(others)
+            ids = self.ids[positions]
+            dots = np.bincount(owner * views + self._view_of(ids),
+                               weights=self._scratch[0][ids] * self.values[0][positions], minlength=len(dots))
+            largest[lengths > 0] = np.maximum.reduceat(self._scratch[1][ids] * self.values[1][positions],
+                                                       _segment_starts(lengths))
+            self._scratch[:, mine] = 0.0
+        return dots.reshape(len(others), views), np.maximum(largest, 0.0)
+
+    def absorb(self, a: int, b: int) -> None:
+        """Row a becomes the sum of rows a and b (each id's values added a's first, as ``Profile.absorb`` adds)."""
+        length_a, length_b = int(self.length[a]), int(self.length[b])
+        self.length[b] = 0
+        if not length_b:
+            return
+        if not length_a:
+            self.start[a], self.length[a] = self.start[b], length_b
+            return
+        positions = np.concatenate((np.arange(self.start[a], self.start[a] + length_a),
+                                    np.arange(self.start[b], self.start[b] + length_b)))
+        ids = self.ids[positions]
+        order = np.argsort(ids, kind="stable")
+        _, ids, values = self._summed(np.zeros(len(ids), dtype=np.int64), ids[order],
+                                      self.values[:, positions[order]].T)
+        self.live += len(ids) - length_a - length_b
+        self._make_room(len(ids))
+        self.start[a], self.length[a] = self.used, len(ids)
+        self.ids[self.used:self.used + len(ids)] = ids
+        self.values[:, self.used:self.used + len(ids)] = values.T
+        self.used += len(ids)
+
+    def _make_room(self, needed: int) -> None:
+        if self.used + needed <= len(self.ids):
+            return
+        if self.used > 2 * self.live:  # mostly rows left behind: pack the live ones
+            groups = np.flatnonzero(self.length)
+            positions, _ = self._positions(groups)
+            self.ids, self.values = self.ids[positions], self.values[:, positions]
+            self.start[groups] = np.cumsum(self.length[groups]) - self.length[groups]
+            self.used = len(positions)
+        capacity = max(self.used + needed, len(self.ids) + len(self.ids) // 4)
+        if capacity > len(self.ids):
+            grown = capacity - len(self.ids)
+            self.ids = np.concatenate((self.ids, np.zeros(grown, dtype=self.ids.dtype)))
+            self.values = np.concatenate((self.values, np.zeros((2, grown))), axis=1)
+
+
+class GroupSums:
+    """Groups as arrays, for scoring many pairs per numpy call: group ``g`` starts as ``items[g]``; ``absorb`` adds
+    one group into another (the finder's merge); ``pairs`` and ``against`` give ``PairSums`` of many pairs."""
+
+    def __init__(self, items: Sequence[Profile]):
+        self.vectors = np.array([p.vector for p in items], dtype=np.float64).reshape(len(items), -1)
+        codes: dict[str, int] = {}
+        submitters = [{codes.setdefault(s, len(codes)): float(n) for s, n in p.submitters.items()} for p in items]
+        # Views side by side: problem words, names, submitters; the largest product is over the words' rarities.
+        self._rows = _Rows([[p.words for p in items], [p.names for p in items], submitters],
+                           [p.terms for p in items])
+        self._counts = np.array([(p.size, p.named, p.day_sum, p.dated) for p in items],
+                                dtype=np.float64).reshape(len(items), 4)
+
+    def absorb(self, a: int, b: int) -> None:
+        self.vectors[a] += self.vectors[b]
+        self._rows.absorb(a, b)
+        self._counts[a] += self._counts[b]
+
+    def _sums(self, cosine: np.ndarray, a: np.ndarray | int, b: np.ndarray, mine: np.ndarray, theirs: np.ndarray,
+              needs_sums: Callable[[np.ndarray], np.ndarray]) -> PairSums:
+        """The pair sums, the sparse ones only for the pairs ``needs_sums`` asks for (0 for the rest)."""
+        sides = np.stack((mine, theirs), axis=2)
+        wanted = needs_sums(cosine / (sides[:, 0, 0] * sides[:, 0, 1]))
+        dots, rare = np.zeros((len(b), len(self._rows.offsets) - 1)), np.zeros(len(b))
+        if wanted.any():
+            dots[wanted], rare[wanted] = (self._rows.against(a, b[wanted]) if isinstance(a, int)
+                                          else self._rows.pairs(a[wanted], b[wanted]))
+        return PairSums(cosine, dots[:, 0], dots[:, 1], dots[:, 2], rare, sides[:, 0], sides[:, 1], sides[:, 2],
+                        sides[:, 3])
+
+    def pairs(self, a: np.ndarray, b: np.ndarray, needs_sums: Callable[[np.ndarray], np.ndarray]) -> PairSums:
+        """The pairs (a[i], b[i]) in one batch, through elementwise products of sparse matrices. ``needs_sums`` says,
+        from their mean cosines, which pairs need more than the cosine (the rule's ``needs_sums``)."""
+        return self._sums(np.einsum("ij,ij->i", self.vectors[a], self.vectors[b]), a, b, self._counts[a],
+                          self._counts[b], needs_sums)
+
+    def against(self, a: int, others: np.ndarray, needs_sums: Callable[[np.ndarray], np.ndarray]) -> PairSums:
+        """Group a with each of the others."""
+        return self._sums(self.vectors[others] @ self.vectors[a], a, others,
+                          np.broadcast_to(self._counts[a], (len(others), 4)), self._counts[others], needs_sums)
+
+
+def edge_chunks(graph: Sequence[set[int]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The graph's edges (a, b), a < b, in chunks of at most ``EDGE_CHUNK``."""
+    degrees = np.fromiter(map(len, graph), dtype=np.int64, count=len(graph))
+    a = np.repeat(np.arange(len(graph)), degrees)
+    b = np.fromiter(chain.from_iterable(graph), dtype=np.int64, count=len(a))
+    keep = a < b
+    a, b = a[keep], b[keep]
+    for start in range(0, len(a), EDGE_CHUNK):
+        yield a[start:start + EDGE_CHUNK], b[start:start + EDGE_CHUNK]
+
