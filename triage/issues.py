@@ -26,11 +26,11 @@ from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .group_sums import GroupSums, PairSums, Profile, SparseRow, edge_chunks
 from .names import NameExtractor
 from .neighbours import NeighbourIndex
+from .tfidf import TfidfVectors, char_wb_ngrams
 
 
 def _rows(matrix: sp.csr_matrix) -> list[SparseRow]:
@@ -44,8 +44,8 @@ class TextViews:
 
     def __init__(self, names: NameExtractor):
         self.names = names
-        self.name_vectoriser_: TfidfVectorizer | None = None
-        self.word_vectoriser_: TfidfVectorizer | None = None
+        self.name_vectoriser_: TfidfVectors | None = None
+        self.word_vectoriser_: TfidfVectors | None = None
         self.name_words_: frozenset[int] = frozenset()
 
     def _name_documents(self, titles: Sequence[str], bodies: Sequence[str]) -> list[str]:
@@ -53,10 +53,10 @@ class TextViews:
 
     def fit(self, titles: Sequence[str], bodies: Sequence[str], tokens: Sequence[Sequence[str]]) -> "TextViews":
         """Learn both vocabularies; a view whose corpus has no term at all stays empty rather than failing."""
-        self.name_vectoriser_ = _fitted(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True),
+        self.name_vectoriser_ = _fitted(TfidfVectors(char_wb_ngrams(2, 3)),
                                         self._name_documents(titles, bodies))
         # min_df=2: a word only one suggestion uses cannot tie two suggestions together.
-        self.word_vectoriser_ = _fitted(TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, min_df=2),
+        self.word_vectoriser_ = _fitted(TfidfVectors(_as_is, min_df=2),
                                         [list(t) for t in tokens])
         # Words that are mostly used inside the names suggestions mention (金域, 蓝湾 of 万科金域蓝湾) say where, not
         # what; a word also used elsewhere at least as often (施工, 停车) describes problems.
@@ -102,14 +102,14 @@ def _as_is(words: list[str]) -> list[str]:
     return words
 
 
-def _fitted(vectoriser: TfidfVectorizer, documents: list) -> TfidfVectorizer | None:
+def _fitted(vectoriser: TfidfVectors, documents: list) -> TfidfVectors | None:
     try:
         return vectoriser.fit(documents)
-    except ValueError:  # scikit-learn's "empty vocabulary": nothing in this corpus to compare by
+    except ValueError:  # an empty vocabulary: nothing in this corpus to compare by
         return None
 
 
-def _transform(vectoriser: TfidfVectorizer | None, documents: list) -> list[SparseRow]:
+def _transform(vectoriser: TfidfVectors | None, documents: list) -> list[SparseRow]:
     if vectoriser is None or not documents:
         return [{} for _ in documents]
     return _rows(vectoriser.transform(documents))
