@@ -1,14 +1,15 @@
 """Seconds of the main job (``triage run``) with its caches warm: per step, in all, and CPU seconds.
 
 Runs the job in a fresh subprocess once to fill the vector and token caches (skipped with ``--warm``), then
-``--repeat`` more times, and prints each run's steps as the CLI reports them, the wall time of the whole process
-(imports included), its CPU seconds and the load average beside it: on a shared machine CPU seconds are the steadier
-figure.
+``--repeat`` more times, and prints each run's steps as the CLI reports them (export included), what the process
+spent outside them (interpreter start and imports), the wall time of the whole process, its CPU seconds and the load
+average beside it. The target is the whole command, so it is judged on the process, not the steps: by wall time, and
+by CPU seconds, the steadier figure on a shared machine.
 
     .venv/bin/python benchmarks/main_job.py                                 # messages_hot.xlsx, 2 timed runs
     .venv/bin/python benchmarks/main_job.py --data samples/suggestions.csv --warm
 
-Target on a 2-core machine: messages_hot.xlsx in at most 5 s with its caches warm.
+Target on a 2-core machine: the whole command on messages_hot.xlsx in at most 5 s with its caches warm.
 """
 from __future__ import annotations
 
@@ -56,15 +57,19 @@ def main() -> int:
         runs = [one_run(args.data, Path(scratch) / f"run{i}") for i in range(args.repeat)]
     names = list(runs[0]["steps"])
     print(f"triage run {args.data.name}, caches warm")
-    print(" ".join(f"{name:>7}" for name in names) + f" {'steps':>7} {'process':>8} {'cpu s':>7} {'load':>5}")
+    print(" ".join(f"{name:>7}" for name in names)
+          + f" {'steps':>7} {'outside':>7} {'process':>8} {'cpu s':>7} {'load':>5}")
     for run in runs:
         steps = run["steps"]
+        total = sum(steps.values())
         print(" ".join(f"{steps[name]:>7.2f}" for name in names)
-              + f" {sum(steps.values()):>7.2f} {run['wall']:>8.2f} {run['cpu']:>7.2f} {run['load']:>5.2f}")
-    best = min(sum(run["steps"].values()) for run in runs)
-    print(f"steps = the job's own steps as the CLI reports them (wall); process = the whole command, imports included; "
-          f"load = 1-minute load average before the run (2 cores)")
-    print(f"target (steps <= {TARGET_SECONDS:.0f} s): {'met' if best <= TARGET_SECONDS else 'NOT met'} (best {best:.2f} s)")
+              + f" {total:>7.2f} {run['wall'] - total:>7.2f} {run['wall']:>8.2f} {run['cpu']:>7.2f} {run['load']:>5.2f}")
+    wall, cpu = min(run["wall"] for run in runs), min(run["cpu"] for run in runs)
+    print("steps = the job's own steps as the CLI reports them (wall); outside = the rest of the process (interpreter "
+          "start, imports); process = the whole command (wall); cpu s = its user + system seconds; load = 1-minute "
+          "load average before the run (2 cores)")
+    print(f"target (whole command <= {TARGET_SECONDS:.0f} s): wall {'met' if wall <= TARGET_SECONDS else 'NOT met'} "
+          f"(best {wall:.2f} s), CPU {'met' if cpu <= TARGET_SECONDS else 'NOT met'} (best {cpu:.2f} s)")
     return 0
 
 
