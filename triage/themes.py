@@ -24,9 +24,12 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 from .config import ConfigError, asset_path
+from .embed import cache_folder
+from .known_words import KnownWords
 from .label import RunningClassTfidf
 from .names import NameExtractor, name_extractor_from_config
 from .records import Issue, Suggestion
@@ -121,7 +124,7 @@ class Reading:
     opens with (the place or organisation it is about)."""
 
     scores: Counter[str]
-    words: Counter[str]
+    words: tuple[str, ...]  # its problem words in text order, repeats kept
     names: tuple[str, ...]
 
 
@@ -151,7 +154,8 @@ class ThemeFinder:
     of issues and reads only the suggestions and issues that changed.
     """
 
-    def __init__(self, lexicon: Sequence[LexiconTheme], extractor: NameExtractor, known: Callable[[str], bool],
+    def __init__(self, lexicon: Sequence[LexiconTheme], extractor: NameExtractor,
+                 known: Callable[[Collection[str]], Collection[str]],
                  title_weight: float = 3.0, body_chars: int = 200, min_score: float = 2.0):
         self.lexicon = lexicon
         self.extractor = extractor
@@ -174,14 +178,20 @@ class ThemeFinder:
             for word in theme.words:
                 self._listing[column[word]].append(k)
         # Token -> whether it can be a problem word (known to the dictionary, naming no administrative area).
+        # ``known`` answers which of a batch of tokens the dictionary knows.
         self._word_like: dict[str, bool] = {}
         self._idf: dict[str, float] = {}  # log(unlisted issues / issue_df_) of the words weighed in this fit
+        self._inside: dict[str, frozenset[str]] = {}  # name -> every part of its stem (``name_stem``)
 
     def read(self, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]]) -> list[Reading]:
         """The suggestions' readings; those not read before are read together."""
         new = {s.id: (s, t) for s, t in zip(suggestions, tokens) if s.id not in self._readings}
         if new:
             texts = list(new.values())
+            unseen = set(chain.from_iterable(words for _, words in texts)).difference(self._word_like)
+            known = self.known(unseen)
+            for token in unseen:
+                self._word_like[token] = token in known and self.extractor.admin.search(token) is None
             bodies = [s.body[:self.body_chars] for s, _ in texts]
             in_titles, in_bodies = self._plain.counts([s.title for s, _ in texts]), self._plain.counts(bodies)
             for k, ((suggestion, words), body) in enumerate(zip(texts, bodies)):
@@ -208,21 +218,22 @@ class ThemeFinder:
         opening = self.extractor.names(suggestion.title) + self.extractor.names(body)
         # Names anywhere in the text are masked: a place named late in the body is still a place, not a problem.
         everywhere = opening + self.extractor.names(suggestion.body[self.body_chars:])
-        return Reading(scores, self.problem_words(tokens, everywhere), tuple(dict.fromkeys(opening)))
+        return Reading(scores, self._problem_words(tokens, everywhere), tuple(dict.fromkeys(opening)))
 
-    def problem_words(self, tokens: Sequence[str], names: Sequence[str]) -> Counter[str]:
-        """The dictionary words (``known``) of ``tokens``, counted, that are not inside a place or organisation name or
-        an administrative area: jieba finds most proper names (富惠, 星沙, 余易贷) outside its dictionary."""
-        inside_names = set()
-        for stem in (name_stem(self.extractor, n) for n in names):
-            if len(stem) >= 2:
-                inside_names.update(stem[i:j] for i in range(len(stem)) for j in range(i + 1, len(stem) + 1))
-        like = self._word_like
-        counts = Counter(tokens)
-        for token in counts:
-            if token not in like:
-                like[token] = self.known(token) and self.extractor.admin.search(token) is None
-        return Counter({t: n for t, n in counts.items() if like[t] and t not in inside_names})
+    def _problem_words(self, tokens: Sequence[str], names: Sequence[str]) -> tuple[str, ...]:
+        """The dictionary words (``known``) of ``tokens`` that are not inside a place or organisation name or an
+        administrative area: jieba finds most proper names (富惠, 星沙, 余易贷) outside its dictionary."""
+        inside_names: set[str] = set()
+        for name in names:
+            inside = self._inside.get(name)
+            if inside is None:
+                stem = name_stem(self.extractor, name)
+                inside = self._inside[name] = frozenset(
+                    stem[i:j] for i in range(len(stem)) for j in range(i + 1, len(stem) + 1)) if len(stem) >= 2 \
+                    else frozenset()
+            inside_names |= inside
+        like = self._word_like  # filled for every token by ``read``
+        return tuple([t for t in tokens if like[t] and t not in inside_names])
 
     def read_issue(self, issue: Issue, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
                    position: Mapping[str, int]) -> IssueReading:
@@ -237,12 +248,8 @@ class ThemeFinder:
             scores.update(readings[sid].scores)
         order = {theme.code: k for k, theme in enumerate(self.lexicon)}
         best = min(scores, key=lambda code: (-scores[code], order[code]), default=None)
-        words: Counter[str] = Counter()
-        for sid in kept:
-            words.update(readings[sid].words)
-        names: Counter[str] = Counter()
-        for reading in readings.values():
-            names.update(reading.names)
+        words = Counter(chain.from_iterable(readings[sid].words for sid in kept))
+        names = Counter(chain.from_iterable(reading.names for reading in readings.values()))
         return IssueReading(best if best is not None and scores[best] >= self.min_score else None, words,
                             words if originals else Counter(), names.most_common(1)[0][0] if names else None)
 
@@ -310,7 +317,8 @@ def theme_finder_from_config(config: dict, segmenter: Segmenter | None = None) -
     """The configured finder; ``segmenter`` (the corpus's own, or the configured one) tells words from names."""
     section = config["themes"]
     lexicon = load_theme_lexicon(asset_path(config, section["lexicon"]))
-    known = (segmenter or segmenter_from_config(config)).in_dictionary
+    folder = cache_folder(config)
+    known = KnownWords(segmenter or segmenter_from_config(config), folder / "dictionary.sqlite" if folder else None)
     return ThemeFinder(lexicon, name_extractor_from_config(config), known, section["title_weight"],
                        section["body_chars"], section["min_score"])
 
@@ -397,9 +405,7 @@ class ThemeBook:
         dates = [s.submitted_at for s in originals if s.submitted_at is not None]
         places = list(dict.fromkeys([s.district for s in originals if s.district]
                                     + [p for issue in group if (p := self.finder.issue(issue.id).place)]))
-        words: Counter[str] = Counter()
-        for issue in group:
-            words.update(self.finder.issue(issue.id).theme_words)
+        words = Counter(chain.from_iterable(self.finder.issue(issue.id).theme_words.elements() for issue in group))
         figures = Theme(
             id=theme_id, label=self.finder.labels_[theme_id],
             source="words" if theme_id.startswith(WORD_THEME_PREFIX) else "lexicon",

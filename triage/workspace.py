@@ -660,6 +660,8 @@ class Workspace:
         with self._lock:
             originals = [p for p in self._members.get(issue_id, []) if self.suggestions[p].duplicate_of is None]
             section = self.config["issues"]["threads"]
+            if len(originals) < 2 * section["min_size"]:
+                return []  # too few for two threads (``threads_of``): not worth building its members' profiles
             groups = threads_of(self.finder, [self._item(p) for p in originals], section["strictness"],
                                 section["min_size"])
             found = []
