@@ -38,6 +38,7 @@ class LiveIssue(Issue):
         self._originals = originals  # positions of its original members
         self._described = described  # the members it is described by (see label.described_members)
         self._words = words  # their word counts: this issue's class in the class TF-IDF
+        self._ranked_words: list[tuple[str, int]] | None = None  # ``label.by_count`` of them, when first needed
         self._at = -1  # the book version its keywords and topic were worked out at
 
     @property
@@ -217,7 +218,10 @@ class IssueBook:
         with self._lock:
             if issue._at == self.version:
                 return
-            issue._keywords = self._keywords.top_words(issue._words, len(self._issues), self._keywords_per_issue)
+            if issue._ranked_words is None:
+                issue._ranked_words = label.by_count(issue._words)
+            issue._keywords = self._keywords.top_words(issue._ranked_words, len(self._issues),
+                                                       self._keywords_per_issue)
             issue._topic = self.assigner().assign((self._tokens[i] for i in issue._described), issue.sectors)
             issue._at = self.version
 

@@ -149,15 +149,38 @@ class RunningClassTfidf:
         self.words -= counts.total()
         self._idf = {}
 
-    def top_words(self, counts: Mapping[str, int], classes: int, k: int) -> list[str]:
-        """The ``k`` highest-weighted words of one class (``counts``, added) among ``classes`` classes."""
+    def top_words(self, ranked: Sequence[tuple[str, int]], classes: int, k: int) -> list[str]:
+        """The ``k`` highest-weighted words of one class (added) among ``classes`` classes; ``ranked`` are its words
+        with their counts, most frequent first (``by_count``).
+
+        A word's weight is at most what it would be if no other class used it, ``tf * class_idf(A, tf)``, which falls
+        with ``tf``: reading stops at the first count whose bound is below the k-th weight found, so a large class
+        costs its frequent words only and the answer is that of weighing every word.
+        """
+        if k <= 0:
+            return []
         average, idf, frequency = self.words / max(1, classes), self._idf, self.frequency
-        weights = {}
-        for w, tf in counts.items():
+        weights: dict[str, float] = {}
+        kept: list[float] = []  # the k largest weights so far (a heap: smallest first)
+        bound_tf, bound = 0, math.inf
+        for w, tf in ranked:
+            if tf != bound_tf:
+                bound_tf, bound = tf, tf * class_idf(average, tf)
+                if len(kept) == k and bound * (1 + 1e-9) < kept[0]:  # margin: rounding never decides
+                    break
             if w not in idf:
                 idf[w] = class_idf(average, frequency[w])
-            weights[w] = tf * idf[w]
+            weight = weights[w] = tf * idf[w]
+            if len(kept) < k:
+                heapq.heappush(kept, weight)
+            elif weight > kept[0]:
+                heapq.heapreplace(kept, weight)
         return heaviest(weights, k)
+
+
+def by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """A class's words with their counts, most frequent first, as ``RunningClassTfidf.top_words`` reads them."""
+    return sorted(counts.items(), key=lambda item: -item[1])
 
 
 def class_idf(average_words: float, frequency: int) -> float:

@@ -35,10 +35,11 @@ class ThemeMeasures:
 
 
 def measure_themes(themes: Sequence[Theme], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
-                   config: dict) -> dict[str, ThemeMeasures]:
-    """Theme id -> its figures; ``suggestions`` and ``tokens`` are the corpus, aligned by position."""
+                   config: dict, position: Mapping[str, int] | None = None) -> dict[str, ThemeMeasures]:
+    """Theme id -> its figures; ``suggestions`` and ``tokens`` are the corpus, aligned by position (``position``:
+    suggestion id -> position, when the caller keeps one)."""
     matcher = priority_matcher_from_config(config)
-    position = {s.id: i for i, s in enumerate(suggestions)}
+    position = position if position is not None else {s.id: i for i, s in enumerate(suggestions)}
     measures = {}
     for theme in themes:
         kept = [position[m] for m in theme.members if m in position and not suggestions[position[m]].duplicate_of]
@@ -99,10 +100,12 @@ def theme_ranker_from_config(config: dict) -> ThemeRanker:
 
 
 def rank_themes(themes: Sequence[Theme], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
-                config: dict) -> tuple[list[tuple[Theme, Score]], dict[str, ThemeMeasures]]:
+                config: dict, measures: Mapping[str, ThemeMeasures] | None = None
+                ) -> tuple[list[tuple[Theme, Score]], dict[str, ThemeMeasures]]:
     """The key-topic candidates (themes of at least ``min_submitters`` submitters) best first, equal scores in id
-    order, with every theme's figures (candidates or not)."""
-    measures = measure_themes(themes, suggestions, tokens, config)
+    order, with every theme's figures (candidates or not); ``measures`` are the themes' figures when the caller
+    keeps them up to date."""
+    measures = dict(measures) if measures is not None else measure_themes(themes, suggestions, tokens, config)
     ranker = theme_ranker_from_config(config).fit(list(measures.values()))
     scored = [(theme, ranker.score(measures[theme.id])) for theme in themes if ranker.is_candidate(measures[theme.id])]
     return sorted(scored, key=lambda pair: (-pair[1].value, pair[0].id)), measures

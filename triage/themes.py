@@ -24,13 +24,16 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
+
+import numpy as np
 
 from .config import ConfigError, asset_path
 from .embed import cache_folder
 from .known_words import KnownWords
-from .label import RunningClassTfidf
+from .label import RunningClassTfidf, by_count
 from .names import NameExtractor, name_extractor_from_config
 from .records import Issue, Suggestion
 from .segment import Segmenter, segmenter_from_config
@@ -147,8 +150,8 @@ class IssueReading:
 class ThemeFinder:
     """Puts each issue under a theme: a listed problem if its members name one, else its leading problem word.
 
-    ``fit`` learns how many unlisted issues use each problem word (``issue_df_``), so the leading word of an unlisted
-    issue is the one that sets it apart (TF-IDF over issues) rather than a word every issue uses. ``theme_of_`` maps
+    ``fit`` learns how many unlisted issues use each problem word, so the leading word of an unlisted issue is the one
+    that sets it apart (TF-IDF over issues) rather than a word every issue uses. ``theme_of_`` maps
     issue id -> theme id and ``labels_`` theme id -> label after ``fit``. What a suggestion says never changes, so its
     reading is kept by id, and so is each issue's until the issue changes: the service fits again after every change
     of issues and reads only the suggestions and issues that changed.
@@ -163,8 +166,6 @@ class ThemeFinder:
         self.title_weight = title_weight
         self.body_chars = body_chars
         self.min_score = min_score
-        self.issue_df_: Counter[str] = Counter()
-        self.n_issues_ = 0
         self.theme_of_: dict[str, str] = {}
         self.labels_: dict[str, str] = {}
         self._readings: dict[str, Reading] = {}
@@ -180,7 +181,12 @@ class ThemeFinder:
         # Token -> whether it can be a problem word (known to the dictionary, naming no administrative area).
         # ``known`` answers which of a batch of tokens the dictionary knows.
         self._word_like: dict[str, bool] = {}
-        self._idf: dict[str, float] = {}  # log(unlisted issues / issue_df_) of the words weighed in this fit
+        # Unlisted issues' problem words as arrays (``_leading_words``): word ids, in how many unlisted issues each
+        # word is, and per unlisted issue its words' ids and their weights 1 + log(count).
+        self._vocabulary: dict[str, int] = {}
+        self._words: list[str] = []
+        self._df = np.zeros(0, dtype=np.int64)
+        self._terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._inside: dict[str, frozenset[str]] = {}  # name -> every part of its stem (``name_stem``)
 
     def read(self, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]]) -> list[Reading]:
@@ -266,48 +272,78 @@ class ThemeFinder:
         again); the others keep their readings, and the result equals a fit from scratch.
         """
         if changed is None:
-            self._issues, self.issue_df_ = {}, Counter()
+            self._issues, self._terms, self._df = {}, {}, np.zeros_like(self._df)
             stale: Collection[str] = issues.keys()
         else:
             stale = set(changed) | (self._issues.keys() - issues.keys())
         members = [position[m] for i in stale if i in issues for m in issues[i].members if m in position]
         self.read([suggestions[p] for p in members], [tokens[p] for p in members])  # in one batch
         for issue_id in sorted(stale):
-            old = self._issues.pop(issue_id, None)
-            if old is not None and old.listed is None:
-                self.issue_df_.subtract(old.words.keys())
+            self._issues.pop(issue_id, None)
+            old = self._terms.pop(issue_id, None)
+            if old is not None:
+                self._df[old[0]] -= 1
             if issue_id in issues:
                 new = self._issues[issue_id] = self.read_issue(issues[issue_id], suggestions, tokens, position)
                 if new.listed is None:
-                    self.issue_df_.update(new.words.keys())
+                    self._terms[issue_id] = terms = self._word_terms(new.words)
+                    self._df[terms[0]] += 1
         names = {theme.code: theme.name for theme in self.lexicon}
-        unlisted = [issue_id for issue_id, reading in self._issues.items() if reading.listed is None]
-        self.n_issues_ = len(unlisted)
         self.theme_of_, self.labels_ = {}, {}
         for issue_id, reading in self._issues.items():
             if reading.listed is not None:
                 self.theme_of_[issue_id] = reading.listed
                 self.labels_[reading.listed] = names[reading.listed]
-        self._idf = {}
-        for issue_id in unlisted:
-            word = self.leading_word(self._issues[issue_id].words)
+        unlisted = list(self._terms)
+        for issue_id, word in zip(unlisted, self._leading_words(unlisted)):
             theme_id = word_theme_id(word) if word else word_theme_id(issue_id)
             self.theme_of_[issue_id] = theme_id
             self.labels_.setdefault(theme_id, word or "其他")
         return self
 
-    def leading_word(self, words: Mapping[str, int]) -> str | None:
-        """The word with the highest TF-IDF among those another unlisted issue also uses; ``None`` if none is."""
-        df, n, idf = self.issue_df_, self.n_issues_, self._idf
-        weight = {}
-        for w, tf in words.items():
-            if df[w] >= 2:
-                if w not in idf:
-                    idf[w] = math.log(n / df[w])
-                weight[w] = (1 + math.log(tf)) * idf[w]
-        return min(weight, key=lambda w: (-weight[w], w), default=None)
+    def _word_terms(self, words: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """An unlisted issue's words as ids (new words get one) and their weights 1 + log(count)."""
+        ids = []
+        for word in words:
+            if word not in self._vocabulary:
+                self._vocabulary[word] = len(self._words)
+                self._words.append(word)
+            ids.append(self._vocabulary[word])
+        if len(self._words) > len(self._df):
+            self._df = np.concatenate([self._df, np.zeros(max(len(self._words), 2 * len(self._df)) - len(self._df),
+                                                          dtype=np.int64)])
+        return np.array(ids, dtype=np.int64), np.array([1 + math.log(tf) for tf in words.values()], dtype=float)
+
+    def _leading_words(self, unlisted: Sequence[str]) -> list[str | None]:
+        """Each unlisted issue's leading word: its word of highest TF-IDF, (1 + log count) * log(n / df) over the n
+        unlisted issues, among those another unlisted issue also uses (df >= 2); ties go to the word first in
+        alphabetical order, and ``None`` when no word is shared. All issues at once, with arrays: every product is
+        the one the formula gives in Python, so the choice is exactly that of weighing word by word."""
+        leading: list[str | None] = [None] * len(unlisted)
+        if not unlisted:
+            return leading
+        terms = [self._terms[issue_id] for issue_id in unlisted]
+        ids = np.concatenate([t[0] for t in terms])
+        rows = np.repeat(np.arange(len(terms)), [len(t[0]) for t in terms])
+        df = self._df[ids]
+        shared = df >= 2
+        ids, rows, tf_weights = ids[shared], rows[shared], np.concatenate([t[1] for t in terms])[shared]
+        if not len(ids):
+            return leading
+        counts, at = np.unique(df[shared], return_inverse=True)
+        idf = np.array([math.log(len(unlisted) / count) for count in counts.tolist()])
+        weights = tf_weights * idf[at]
+        starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+        best = np.maximum.reduceat(weights, starts)
+        top = weights == np.repeat(best, np.diff(np.append(starts, len(rows))))
+        for row, word_id in zip(rows[top].tolist(), ids[top].tolist()):
+            word = self._words[word_id]
+            if leading[row] is None or word < leading[row]:
+                leading[row] = word
+        return leading
 
 
+@lru_cache(maxsize=1 << 17)
 def word_theme_id(word: str) -> str:
     """A stable id for the theme of one problem word (ASCII, so it sits in a URL as it is)."""
     return WORD_THEME_PREFIX + hashlib.sha1(word.encode("utf-8")).hexdigest()[:8]
@@ -337,6 +373,7 @@ class LiveTheme(Theme):
         self.__dict__.update(fields)
         self._book = book
         self._words = words  # its originals' problem words: this theme's class in the class TF-IDF
+        self._ranked_words: list[tuple[str, int]] | None = None  # ``by_count`` of them, when first needed
         self._at = -1  # the book version its keywords were worked out at
 
     @property
@@ -422,7 +459,10 @@ class ThemeBook:
     def complete(self, theme: LiveTheme) -> None:
         """Work out a theme's keywords against the counts as they are now (once per version)."""
         if theme._at != self.version:
-            theme._keywords = self._keywords.top_words(theme._words, len(self._themes), self.keywords_per_theme)
+            if theme._ranked_words is None:
+                theme._ranked_words = by_count(theme._words)
+            theme._keywords = self._keywords.top_words(theme._ranked_words, len(self._themes),
+                                                       self.keywords_per_theme)
             theme._at = self.version
 
 

@@ -31,7 +31,7 @@ from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
 from .records import Issue, Score, Suggestion
 from .segment import Segmenter, segmenter_from_config
-from .theme_rank import rank_themes
+from .theme_rank import ThemeMeasures, measure_themes, rank_themes
 from .themes import Theme, ThemeBook, theme_finder_from_config
 
 Progress = Callable[[float, str], None]
@@ -110,6 +110,7 @@ class Workspace:
         self._touched: set[str] = set()
         # Issues changed since the themes were last found (``None``: every issue, after a load or re-cluster).
         self._theme_changes: set[str] | None = None
+        self._theme_measures: dict[str, tuple[Theme, ThemeMeasures]] = {}  # theme id -> (theme, its figures)
         self._book = IssueBook(self.config, self._lock)
         # Stored suggestions whose issue a merge changed since the caller last took them: id -> [from, to].
         self._moved: dict[str, tuple[str, str]] = {}
@@ -599,7 +600,14 @@ class Workspace:
         with self._lock:
             found = self.themes()
             if "theme_candidates" not in self._cache:
-                self._cache["theme_candidates"] = rank_themes(found, self.suggestions, self.tokens, self.config)[0]
+                # A theme's figures are measured again only when it was described again (a new ``Theme`` object).
+                stale = [theme for theme in found if self._theme_measures.get(theme.id, (None,))[0] is not theme]
+                fresh = measure_themes(stale, self.suggestions, self.tokens, self.config, self._pos)
+                self._theme_measures = {theme.id: (theme, fresh[theme.id] if theme.id in fresh else
+                                                   self._theme_measures[theme.id][1]) for theme in found}
+                self._cache["theme_candidates"] = rank_themes(
+                    found, self.suggestions, self.tokens, self.config,
+                    {theme_id: measures for theme_id, (_, measures) in self._theme_measures.items()})[0]
             return self._cache["theme_candidates"]
 
     def theme_assignments(self) -> dict[str, str]:
