@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from triage.tfidf import TfidfVectors, char_wb_ngrams
+from triage.tfidf import CharNgrams, TfidfVectors
 
 TEXTS = ["丽发新城小区 搅拌站", "金茂悦小区  变电站\t高压线", "A3区 联丰路 米兰春天G2栋", "x", "", "丽发新城 丽发新城小区",
          "Ab  AB ab"]
@@ -20,7 +20,7 @@ def _same(theirs: TfidfVectorizer, ours: TfidfVectors, documents: list) -> None:
 
 def test_character_ngram_rows_equal_scikit_learns():
     _same(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True),
-          TfidfVectors(char_wb_ngrams(2, 3)), TEXTS)
+          TfidfVectors(CharNgrams(2, 3)), TEXTS)
 
 
 def test_word_rows_with_min_df_equal_scikit_learns():

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from .group_sums import GroupSums, PairSums, Profile, SparseRow, edge_chunks
 from .names import NameExtractor
 from .neighbours import NeighbourIndex
-from .tfidf import TfidfVectors, char_wb_ngrams
+from .tfidf import CharNgrams, TfidfVectors
 
 
 def _rows(matrix: sp.csr_matrix) -> list[SparseRow]:
@@ -53,7 +53,7 @@ class TextViews:
 
     def fit(self, titles: Sequence[str], bodies: Sequence[str], tokens: Sequence[Sequence[str]]) -> "TextViews":
         """Learn both vocabularies; a view whose corpus has no term at all stays empty rather than failing."""
-        self.name_vectoriser_ = _fitted(TfidfVectors(char_wb_ngrams(2, 3)),
+        self.name_vectoriser_ = _fitted(TfidfVectors(CharNgrams(2, 3)),
                                         self._name_documents(titles, bodies))
         # min_df=2: a word only one suggestion uses cannot tie two suggestions together.
         self.word_vectoriser_ = _fitted(TfidfVectors(_as_is, min_df=2),

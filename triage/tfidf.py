@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,19 +20,23 @@ import scipy.sparse as sp
 _WHITE_SPACES = re.compile(r"\s\s+")
 
 
-def char_wb_ngrams(min_n: int, max_n: int) -> Callable[[str], list[str]]:
+@dataclass(frozen=True)
+class CharNgrams:
     """scikit-learn's ``char_wb`` analyzer: lower-cased character n-grams inside words padded with a space each side;
-    a word too short for an n is counted once, whole."""
-    def grams(text: str) -> list[str]:
+    a word too short for an n is counted once, whole. A class rather than a closure, so a fitted view pickles."""
+
+    min_n: int
+    max_n: int
+
+    def __call__(self, text: str) -> list[str]:
         found = []
         for word in _WHITE_SPACES.sub(" ", text.lower()).split():
             word = f" {word} "
-            for n in range(min_n, max_n + 1):
+            for n in range(self.min_n, self.max_n + 1):
                 found.extend(word[i:i + n] for i in range(max(1, len(word) - n + 1)))
                 if len(word) <= n:
                     break
         return found
-    return grams
 
 
 class TfidfVectors:
