@@ -26,6 +26,7 @@ Targets on a 2-core machine, single client: scoring p50 <= 80 ms and p99 <= 250 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import random
 import shutil
@@ -138,8 +139,12 @@ def print_intake(latencies: dict[str, list[float]], stored: int, how: str) -> No
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def synthetic_intake(stored: int, queries: list[dict], embedder: str) -> dict[str, list[float]]:
-    """Intake and reads at ``stored`` suggestions, through the route functions in this process (see the docstring)."""
+def synthetic_intake(stored: int, queries: list[dict], embedder: str, warmup: int,
+                     profile: Path | None = None) -> dict[str, list[float]]:
+    """Intake and reads at ``stored`` suggestions, through the route functions in this process (see the docstring).
+
+    With ``profile``, each route's calls after the warm-up are profiled (cProfile) into ``<profile>.<route>.prof``.
+    """
     from fastapi import Response
     from scale import synthetic_corpus
     from sqlalchemy import insert
@@ -191,9 +196,15 @@ def synthetic_intake(stored: int, queries: list[dict], embedder: str) -> dict[st
         # model's pass runs on the request's thread).
         latencies: dict[str, list[float]] = {name: [] for route in routes for name in (route, f"{route} cpu")}
 
+        profiles = {route: cProfile.Profile() for route in routes} if profile else {}
+
         def timed(route: str, call) -> None:
+            profiler = profiles.get(route) if number >= warmup else None
             start, cpu = time.perf_counter(), time.thread_time()
-            call()
+            if profiler:
+                profiler.runcall(call)
+            else:
+                call()
             latencies[route].append(time.perf_counter() - start)
             latencies[f"{route} cpu"].append(time.thread_time() - cpu)
 
@@ -208,6 +219,8 @@ def synthetic_intake(stored: int, queries: list[dict], embedder: str) -> dict[st
                                                          service=service))
         store.close()
     cache.cleanup()
+    for route, profiler in profiles.items():
+        profiler.dump_stats(f"{profile}.{route.replace('/', '_').replace(' ', '')}.prof")
     return latencies
 
 
@@ -221,6 +234,8 @@ def main() -> int:
     parser.add_argument("--stored-requests", type=int, default=100, help="suggestions stored one at a time")
     parser.add_argument("--stored", type=int, default=None, metavar="N",
                         help="measure intake at N synthetic stored suggestions instead (no scoring phases)")
+    parser.add_argument("--profile", type=Path, default=None, metavar="PREFIX",
+                        help="with --stored: write each route's cProfile stats to PREFIX.<route>.prof")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--start-timeout", type=float, default=3600)
@@ -233,7 +248,8 @@ def main() -> int:
     queries = query_messages(args.queries, needed + args.stored_requests, args.seed)
     if args.stored is not None:
         print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-        latencies = synthetic_intake(args.stored, queries[:args.warmup + args.stored_requests], args.embedder)
+        latencies = synthetic_intake(args.stored, queries[:args.warmup + args.stored_requests], args.embedder,
+                                     args.warmup, args.profile)
         print_intake({route: values[args.warmup:] for route, values in latencies.items()}, args.stored,
                      f"embedder {args.embedder} for the stored messages, synthetic vectors for the store, in process")
         return 0
