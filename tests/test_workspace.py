@@ -98,6 +98,27 @@ def test_a_suggestion_that_bridges_two_issues_merges_them_and_reports_who_moved(
     assert workspace.take_moves() == {}
 
 
+def test_a_write_the_store_refused_is_undone_even_where_it_merged_two_issues(corpus, gold):
+    """The service rolls the workspace back when the store refuses a write: the suggestions a merge moved go back."""
+    order = sorted(corpus.suggestions, key=lambda s: s.submitted_at)
+    cut = round(len(order) * 0.7)
+    early = {s.id for s in order[:cut]}
+    workspace, vectors = fitted(corpus, keep=lambda s: s.id in early, overrides=[SPLITTING_RULE])
+    for suggestion in order[cut:]:
+        before, issues_before = workspace.assignments(), {i.id for i in workspace.issues()}
+        checkpoint = workspace.checkpoint()
+        workspace.add([dataclasses.replace(suggestion, duplicate_of=None)], vectors[suggestion.id][None, :])
+        if workspace.take_moves():
+            merged = workspace.assignments()
+            assert workspace.counts() == (len(merged), len(set(merged.values())))  # what /healthz reports
+            workspace.rollback(checkpoint)
+            assert workspace.assignments() == before
+            assert workspace.counts() == (len(before), len(set(before.values())))
+            assert {i.id for i in workspace.issues()} == issues_before
+            return
+    pytest.fail("no addition merged two issues")
+
+
 def test_a_repost_joins_its_original_but_never_counts_twice(corpus, gold):
     workspace, vectors = fitted(corpus)
     original = workspace.get(gold["G5"]["members"][0])

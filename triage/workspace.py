@@ -39,11 +39,13 @@ Progress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """Where the workspace stood before a write: how many suggestions, their issues and the next issue number."""
+    """Where the workspace stood before a write: how many suggestions and the next issue number, and, filled in as
+    the write goes on, the issue each earlier suggestion had before the write first moved it (a write moves a few,
+    so taking a checkpoint costs nothing however many are stored)."""
 
     size: int
-    issue_of: dict[str, str]
     next_issue: int
+    moved_from: dict[int, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +95,9 @@ class Workspace:
         self._neighbours_shown = section["nearest_shown"]
         self._merge_on_add = section["merge_on_add"]
         self._lock = threading.RLock()
+        # The latest checkpoint: every change of an earlier suggestion's issue is noted in it (``_assign``), so
+        # ``rollback`` can undo the write in progress. Kept through a load, which a first batch write may do.
+        self._open: Checkpoint | None = None
         self._reset(dim=embedder.dim if embedder else None)
 
     def _reset(self, dim: int | None) -> None:
@@ -279,9 +284,19 @@ class Workspace:
             return [self.outcome(s.id) for s in suggestions]
 
     def checkpoint(self) -> Checkpoint:
-        """The state ``rollback`` returns to: taken before ``add`` when the store may still refuse what it adds."""
+        """The state ``rollback`` returns to: taken before ``add`` when the store may still refuse what it adds.
+
+        Only the latest checkpoint can be rolled back to: taking one ends the previous one's record of moves.
+        """
         with self._lock:
-            return Checkpoint(len(self.suggestions), self.assignments(), self._next_issue)
+            self._open = Checkpoint(len(self.suggestions), self._next_issue)
+            return self._open
+
+    def _assign(self, position: int, issue_id: str | None) -> None:
+        """Set a suggestion's issue; the open checkpoint notes where a suggestion it holds was before the write."""
+        if self._open is not None and position < self._open.size:
+            self._open.moved_from.setdefault(position, self._issue_of[position])
+        self._issue_of[position] = issue_id
 
     def rollback(self, checkpoint: Checkpoint) -> None:
         """Forget everything added since ``checkpoint``, so the workspace holds again exactly what the store holds.
@@ -290,11 +305,14 @@ class Workspace:
         a write the store refused because it was away must not need the store to be undone.
         """
         with self._lock:
+            if checkpoint is not self._open:
+                raise ValueError("only the latest checkpoint can be rolled back to")
             n = checkpoint.size
             kept, tokens = self.suggestions[:n], self.tokens[:n]
+            issue_of = {s.id: checkpoint.moved_from.get(p, self._issue_of[p]) for p, s in enumerate(kept)}
             dim = self._index.dim if self._index is not None else 0
             vectors = self._index.vectors[:n].copy() if n else np.zeros((0, dim), dtype=np.float32)
-            self.restore(kept, vectors, checkpoint.issue_of, tokens=tokens)
+            self.restore(kept, vectors, issue_of, tokens=tokens)
             self._next_issue = max(self._next_issue, checkpoint.next_issue)
 
     def take_moves(self) -> dict[str, tuple[str, str]]:
@@ -347,7 +365,7 @@ class Workspace:
                 self._members[before].remove(position)
                 touched.add(before)
                 self._moved[sid] = (self._moved.get(sid, (before, target))[0], target)
-            self._issue_of[position] = target
+            self._assign(position, target)
             self._members.setdefault(target, []).append(position)
         for issue_id in touched:
             self._profiles.pop(issue_id, None)
@@ -398,7 +416,7 @@ class Workspace:
                 return issue_id
             keep, gone = sorted((issue_id, other), key=lambda i: (-len(self._members[i]), i))
             for moved in self._members[gone]:
-                self._issue_of[moved] = keep
+                self._assign(moved, keep)
                 sid = self.suggestions[moved].id
                 self._moved[sid] = (self._moved.get(sid, (gone, keep))[0], keep)  # from where it was first taken
             self._members[keep] = sorted(self._members[keep] + self._members.pop(gone))
@@ -528,6 +546,9 @@ class Workspace:
         with self._lock:
             ids, self._next_issue = carry_over_ids(
                 old, [[snapshot[p].id for p in members] for members in ordered], self._next_issue)
+            if self._open is not None:  # every suggestion may move: the write in progress notes where all were
+                for position in range(self._open.size):
+                    self._open.moved_from.setdefault(position, self._issue_of[position])
             self._views, self._views_size = views, n
             late = self.suggestions[n:]
             late_names, late_words = views.transform([s.title for s in late], [s.body for s in late], self.tokens[n:])
@@ -653,6 +674,11 @@ class Workspace:
     def issue_of(self, suggestion_id: str) -> str | None:
         position = self._pos.get(suggestion_id)
         return self._issue_of[position] if position is not None else None
+
+    def counts(self) -> tuple[int, int]:
+        """How many suggestions and how many issues (with members) are held."""
+        with self._lock:
+            return len(self.suggestions), len(self._members)
 
     def assignments(self) -> dict[str, str]:
         with self._lock:
