@@ -1,7 +1,7 @@
 """Turning the workspace's records into response bodies, and the filters reviewers page through rankings with."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from triage.privacy import mask_pii
 from triage.records import Issue, Score, Suggestion
-from triage.theme_reports import ThemeEntry, theme_entries
+from triage.theme_reports import ThemeEntry, theme_entry
 from triage.workspace import Workspace
 
 from .messages import DECISIONS, IMPLEMENTATION_STATUSES
@@ -79,11 +79,13 @@ def implementation_view(row: ImplementationRow) -> dict[str, Any]:
             "recorder": row.recorder, "created_at": row.created_at}
 
 
-def latest_decisions(session: Session, target_type: str) -> dict[str, str]:
-    """The current decision per target: the latest review, since reviews are never overwritten."""
-    rows = session.execute(select(ReviewRow.target_id, ReviewRow.decision)
-                           .where(ReviewRow.target_type == target_type).order_by(ReviewRow.id))
-    return dict(rows.all())
+def latest_decisions(session: Session, target_type: str, ids: Sequence[str] | None = None) -> dict[str, str]:
+    """The current decision per target (of ``ids`` only, when given: a page's): the latest review, since reviews are
+    never overwritten."""
+    query = select(ReviewRow.target_id, ReviewRow.decision).where(ReviewRow.target_type == target_type)
+    if ids is not None:
+        query = query.where(ReviewRow.target_id.in_(ids))
+    return dict(session.execute(query.order_by(ReviewRow.id)).all())
 
 
 class Numbered(Sequence):
@@ -116,14 +118,52 @@ def ranked_digest(workspace: Workspace, filters: Filters) -> Sequence[tuple[int,
     return [entry for entry in ranked if filters.matches(entry[1])] if filters.active() else ranked
 
 
-def ranked_themes(workspace: Workspace, filters: Filters) -> list[ThemeEntry]:
-    """Key-topic candidates (themes) in rank order, each with its issues ranked; filtered like the issues."""
-    entries = [e for e in theme_entries(workspace.themes(), workspace.theme_candidates(), workspace.key_topics(),
-                                        workspace.suggestions) if e.rank is not None]
-    if not filters.active():
-        return entries
-    return [e for e in entries
-            if any(filters.matches(s) for issue_id in e.theme.issues for s in workspace.members(issue_id))]
+class StoredById(Mapping[str, Suggestion]):
+    """The workspace's suggestions by id, read where they are (no copy of a map of every suggestion per request)."""
+
+    def __init__(self, workspace: Workspace):
+        self._workspace = workspace
+
+    def __getitem__(self, suggestion_id: str) -> Suggestion:
+        found = self._workspace.get(suggestion_id)
+        if found is None:
+            raise KeyError(suggestion_id)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (s.id for s in self._workspace.suggestions)
+
+    def __len__(self) -> int:
+        return len(self._workspace)
+
+
+class RankedThemes(Sequence[ThemeEntry]):
+    """Key-topic candidates (themes) in rank order, filtered like the issues; each entry (its issues ranked, its
+    examples) is put together when read, so a page of thousands of themes costs a page."""
+
+    def __init__(self, workspace: Workspace, filters: Filters):
+        self._ranked = [(rank, theme, score) for rank, (theme, score) in enumerate(workspace.theme_candidates(), 1)
+                        if not filters.active() or any(filters.matches(s) for issue_id in theme.issues
+                                                       for s in workspace.members(issue_id))]
+        self._issues = workspace.key_topics()
+        self._by_id = StoredById(workspace)
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return theme_entry(*self._ranked[index], self._issue_rank, self._by_id)
+
+    def find(self, theme_id: str) -> ThemeEntry | None:
+        """The entry of one theme, or ``None`` when it is not among these candidates."""
+        return next((self[i] for i, (_, theme, _) in enumerate(self._ranked) if theme.id == theme_id), None)
+
+    def _issue_rank(self, issue_id: str) -> tuple[int, Issue, Score] | None:
+        place = self._issues.place(issue_id)
+        return None if place is None else (place, *self._issues[place - 1])
+
 
 
 def theme_issue(issue_rank: int, issue: Issue, score: Score) -> dict[str, Any]:

@@ -7,7 +7,7 @@ report cannot disagree. Everything quoted passes through ``clean`` (phone, ID an
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,12 +75,19 @@ def theme_entries(themes: Sequence[Theme], candidates: Sequence[tuple[Theme, Sco
     chosen = {theme.id for theme, _ in candidates}
     ordered = [(n, theme, score) for n, (theme, score) in enumerate(candidates, 1)]
     ordered += [(None, theme, None) for theme in themes if theme.id not in chosen]
-    entries = []
-    for rank, theme, score in ordered:
-        issues = sorted((issue_rank[i] for i in theme.issues if i in issue_rank), key=lambda item: item[0])
-        shown = [found[0] for _, issue, _ in issues[:EXAMPLES_PER_THEME] if (found := examples(issue, by_id, 1))]
-        entries.append(ThemeEntry(theme, rank, score, issues, shown, list((priorities or {}).get(theme.id, []))))
-    return entries
+    return [theme_entry(rank, theme, score, issue_rank.get, by_id, (priorities or {}).get(theme.id, ()))
+            for rank, theme, score in ordered]
+
+
+def theme_entry(rank: int | None, theme: Theme, score: Score | None,
+                issue_rank: Callable[[str], tuple[int, Issue, Score] | None],
+                suggestions_by_id: Mapping[str, Suggestion], priorities: Sequence[str] = ()) -> ThemeEntry:
+    """One theme of ``theme_entries``; ``issue_rank`` gives an issue's rank among all issues with the issue and its
+    score (``None`` for an issue not ranked). The service builds only the entries of the page it shows."""
+    issues = sorted((found for i in theme.issues if (found := issue_rank(i)) is not None), key=lambda item: item[0])
+    shown = [found[0] for _, issue, _ in issues[:EXAMPLES_PER_THEME]
+             if (found := examples(issue, suggestions_by_id, 1))]
+    return ThemeEntry(theme, rank, score, issues, shown, list(priorities))
 
 
 def write_themes_json(path: Path, entries: Sequence[ThemeEntry]) -> None:

@@ -49,10 +49,10 @@ def list_issues(caller: Caller = REVIEWER, chosen: Filters = Depends(filters),
                 paging: tuple[int, int] = Depends(page), service: Service = Depends(get_service)):
     limit, offset = paging
     ranked = ranked_issues(service.workspace, chosen)
+    shown = ranked[offset:offset + limit]
     with service.store.session() as session:
-        decisions = latest_decisions(session, "issue")
-    items = [issue_summary(rank, issue, score, decisions.get(issue.id))
-             for rank, issue, score in ranked[offset:offset + limit]]
+        decisions = latest_decisions(session, "issue", [issue.id for _, issue, _ in shown])
+    items = [issue_summary(rank, issue, score, decisions.get(issue.id)) for rank, issue, score in shown]
     return {"total": len(ranked), "limit": limit, "offset": offset, "items": items}
 
 
@@ -122,9 +122,9 @@ def list_digest(caller: Caller = REVIEWER, chosen: Filters = Depends(filters),
                 paging: tuple[int, int] = Depends(page), service: Service = Depends(get_service)):
     limit, offset = paging
     ranked = ranked_digest(service.workspace, chosen)
+    shown = ranked[offset:offset + limit]
     with service.store.session() as session:
-        decisions = latest_decisions(session, "suggestion")
+        decisions = latest_decisions(session, "suggestion", [s.id for _, s, _, _ in shown])
     items = [{"rank": rank, "suggestion": suggestion_view(s), "issue_id": issue_id, "score": score.to_dict(),
-              "decision": decisions.get(s.id)}
-             for rank, s, score, issue_id in ranked[offset:offset + limit]]
+              "decision": decisions.get(s.id)} for rank, s, score, issue_id in shown]
     return {"total": len(ranked), "limit": limit, "offset": offset, "items": items}

@@ -7,7 +7,7 @@ from ..auth import REVIEWER, Caller
 from ..errors import ApiError
 from ..schemas import NO_NUL, ThemeDetail, ThemePage
 from ..service import Service
-from ..views import Filters, ranked_themes, suggestion_view, theme_issue, theme_summary
+from ..views import Filters, RankedThemes, suggestion_view, theme_issue, theme_summary
 from .common import AUTH_ERRORS, errors, get_service
 from .issues import filters, page
 
@@ -31,7 +31,7 @@ def issues_shown(service: Service) -> int:
 def list_themes(caller: Caller = REVIEWER, chosen: Filters = Depends(filters),
                 paging: tuple[int, int] = Depends(page), service: Service = Depends(get_service)):
     limit, offset = paging
-    entries = ranked_themes(service.workspace, chosen)
+    entries = RankedThemes(service.workspace, chosen)
     shown = issues_shown(service)
     return {"total": len(entries), "limit": limit, "offset": offset,
             "items": [theme_summary(e, shown) for e in entries[offset:offset + limit]]}
@@ -47,7 +47,7 @@ def list_themes(caller: Caller = REVIEWER, chosen: Filters = Depends(filters),
 def get_theme(caller: Caller = REVIEWER,
               theme_id: str = Path(max_length=100, pattern=NO_NUL, description="主题编号，如 T-nimby"),
               service: Service = Depends(get_service)):
-    entry = next((e for e in ranked_themes(service.workspace, Filters()) if e.theme.id == theme_id), None)
+    entry = RankedThemes(service.workspace, Filters()).find(theme_id)
     if entry is None:
         raise ApiError(404, "theme_not_found", "theme_id", id=theme_id)
     detail = theme_summary(entry, issues_shown(service))

@@ -14,7 +14,7 @@ from triage.feedback import Feedback
 from triage.workspace import Workspace
 
 from ..service import suggestion_of
-from ..views import Filters, ranked_themes
+from ..views import Filters, RankedThemes
 from ..store import Store
 from ..store.models import (ApiKeyRow, DuplicateLinkRow, EmbeddingRow, MembershipRow, ReviewRow,
                             SuggestionRow)
@@ -98,10 +98,11 @@ def digest_items(session: Session, workspace: Workspace, period: Period) -> list
 def key_topic_entries(session: Session, workspace: Workspace) -> tuple[list[KeyTopicEntry], int]:
     """Themes whose current decision is 入围 or 已采纳, with their rank among the key-topic candidates; and how many
     candidates there are."""
-    ranked = ranked_themes(workspace, Filters())
+    ranked = RankedThemes(workspace, Filters())
     current = latest_reviews(session, "theme")
-    entries = [KeyTopicEntry(entry.rank, entry, current[entry.theme.id].reason) for entry in ranked
-               if entry.theme.id in current and current[entry.theme.id].decision in SHORTLISTED]
+    shortlisted = [ranked.find(theme_id) for theme_id, review in current.items() if review.decision in SHORTLISTED]
+    entries = sorted((KeyTopicEntry(entry.rank, entry, current[entry.theme.id].reason) for entry in shortlisted
+                      if entry is not None), key=lambda item: item.rank)
     return entries, len(ranked)
 
 

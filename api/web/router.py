@@ -36,7 +36,7 @@ from ..routers.common import get_service
 from ..routers.reviews import post_review
 from ..schemas import ImplementationIn, ReviewIn
 from ..service import Service
-from ..views import ranked_digest, ranked_issues, ranked_themes
+from ..views import RankedThemes, ranked_digest, ranked_issues
 from . import pages, queries
 from .session import (WEB_ROLES, close_session, form_token, open_session, session_caller, valid_form_token)
 from .texts import (ANNUAL_FORMATS, DECISIONS, DECISIONS_FOR, EXPORT_FORMATS, FACTOR_NAMES, FEEDBACK_COLUMNS, FILENAMES,
@@ -195,7 +195,7 @@ def themes_page(request: Request, query: pages.ListQuery = Depends(list_query),
     with service.store.session() as session:
         current = queries.latest_reviews(session, "theme")
     rows = []
-    for entry in ranked_themes(workspace, query.filters()):
+    for entry in RankedThemes(workspace, query.filters()):
         review = current.get(entry.theme.id)
         if not query.status_matches(review.decision if review else None):
             continue
