@@ -346,14 +346,25 @@ class Service:
         for outcome in outcomes:
             if outcome.issue_id:
                 session.add(MembershipRow(suggestion_id=outcome.id, issue_id=outcome.issue_id, assigned_at=now))
+        self._save_moves(session, moves, actor, "issue.merge")
+
+    def _save_moves(self, session: Session, moves: dict[str, tuple[str | None, str]], actor: str, action: str) -> int:
+        """Store the new issue of each stored suggestion that moved (id -> (from, to); from is None for one that had
+        none stored), each change audited; returns how many changed. The issues they moved to must be saved first."""
+        now = utcnow()
+        changed = 0
         for sid, (before, after) in sorted(moves.items()):
+            if before == after:  # moved away and back again, or never moved
+                continue
             row = session.get(MembershipRow, sid)
             if row is None:
                 session.add(MembershipRow(suggestion_id=sid, issue_id=after, assigned_at=now))
             else:
                 row.issue_id, row.assigned_at = after, now
-            session.add(AuditRow(at=now, actor=actor, action="issue.merge", target_type="suggestion",
+            session.add(AuditRow(at=now, actor=actor, action=action, target_type="suggestion",
                                  target_id=sid, detail={"from": before, "to": after}))
+            changed += 1
+        return changed
 
     def save_issues(self, session: Session, issue_ids: Iterable[str], actor: str) -> None:
         """Insert or relabel the given issues as the workspace describes them now."""
@@ -377,24 +388,13 @@ class Service:
     def sync_membership(self, session: Session, actor: str, action: str) -> int:
         """Make the stored memberships match the workspace; each change is audited. Returns how many changed."""
         current = self.workspace.assignments()
-        stored = {row.suggestion_id: row for row in session.scalars(select(MembershipRow))}
+        # Loaded whole and held, so ``_save_moves`` finds each row in the session rather than asking the store again.
+        rows = session.scalars(select(MembershipRow)).all()
+        stored = {row.suggestion_id: row.issue_id for row in rows}
         self.save_issues(session, {i for i in current.values() if i}, actor)
         session.flush()
-        now = utcnow()
-        changed = 0
-        for suggestion_id, issue_id in current.items():
-            row = stored.get(suggestion_id)
-            before = row.issue_id if row else None
-            if issue_id == before or issue_id is None:
-                continue
-            if row is None:
-                session.add(MembershipRow(suggestion_id=suggestion_id, issue_id=issue_id, assigned_at=now))
-            else:
-                row.issue_id, row.assigned_at = issue_id, now
-            session.add(AuditRow(at=now, actor=actor, action=action, target_type="suggestion",
-                                 target_id=suggestion_id, detail={"from": before, "to": issue_id}))
-            changed += 1
-        return changed
+        return self._save_moves(session, {sid: (stored.get(sid), issue_id) for sid, issue_id in current.items()
+                                          if issue_id is not None}, actor, action)
 
     # -- reviewers' corrections ------------------------------------------------------------------------------
     def corrections(self) -> list[Correction]:
@@ -433,12 +433,17 @@ class Service:
 
     def _save_correction(self, correction: Correction, issue_ids: list[str], action: str, reason: str,
                          actor: str) -> dict[str, Any]:
-        self.workspace.take_moves()  # the stored memberships are brought in line below, each change audited
+        """Store a split or merge: the correction itself, the issues it changed and the memberships it moved (only
+        those: a correction changes a few issues however many are stored)."""
+        moves = self.workspace.take_moves()
         try:
             with self.store.session() as session:
                 session.add(AuditRow(actor=actor, action=CORRECTION, target_type="issue", target_id=issue_ids[0],
                                      detail={**correction.to_dict(), "reason": reason}))
-                moved = self.sync_membership(session, actor, action)
+                self.save_issues(session, {i for move in moves.values() for i in move
+                                           if self.workspace.issue(i) is not None}, actor)
+                session.flush()
+                moved = self._save_moves(session, moves, actor, action)
         except Exception:
             log.exception("storing a correction failed; reloading the workspace from the store")
             self._restore()
@@ -476,6 +481,5 @@ class Service:
         return current if current != issue_id else None
 
     def counts(self) -> tuple[int, int]:
-        """Suggestions and issues held; cheap (no ranking is recomputed), so health checks can call it often."""
-        assignments = self.workspace.assignments()
-        return len(assignments), len({i for i in assignments.values() if i})
+        """Suggestions and issues held; cheap (nothing is recomputed or copied), so health checks can call it often."""
+        return self.workspace.counts()
