@@ -58,3 +58,18 @@ def test_cached_tokens_equal_fresh_ones_and_a_new_user_dictionary_is_never_serve
     userdict.write_text("加装电梯\n丽发新城小区\n", encoding="utf-8")
     edited = TokenCache(Segmenter(userdict=userdict), cache)
     assert "丽发新城小区" in edited.tokens(texts)[1] and edited.last_new == 2
+
+
+def test_anonymised_areas_do_not_swallow_the_name_that_follows(segmenter, tmp_path):
+    from triage.token_cache import TokenCache
+
+    text = "A市天健城第三期凌晨还在施工，A2区余易贷平台跑路"
+    tokens = segmenter.tokens(text)
+    assert "天健城" in tokens and "余易贷" in tokens
+    assert not {"市天", "健城", "区余易贷"} & set(tokens)
+    # Without the area pattern jieba glues 市 and 区 onto the names; the token cache tells the two settings apart.
+    plain = Segmenter(segmenter.userdict, segmenter.stopwords)
+    assert "余易贷" not in plain.tokens(text)
+    cache = tmp_path / "tokens.sqlite"
+    assert TokenCache(plain, cache).tokens([text]) == [plain.tokens(text)]
+    assert TokenCache(segmenter, cache).tokens([text]) == [tokens]
