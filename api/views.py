@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from triage.privacy import mask_pii
 from triage.records import Issue, Score, Suggestion
-from triage.theme_reports import ThemeEntry, theme_entry
+from triage.theme_reports import Placed, ThemeEntry, theme_entry
 from triage.workspace import Workspace
 
 from .messages import DECISIONS, IMPLEMENTATION_STATUSES
@@ -88,25 +88,9 @@ def latest_decisions(session: Session, target_type: str, ids: Sequence[str] | No
     return dict(session.execute(query.order_by(ReviewRow.id)).all())
 
 
-class Numbered(Sequence):
-    """A ranking with each entry's place (from 1) in front, read lazily, so a page of a long ranking costs a page."""
-
-    def __init__(self, ranked: Sequence[tuple]):
-        self._ranked = ranked
-
-    def __len__(self) -> int:
-        return len(self._ranked)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        index = index + len(self) if index < 0 else index
-        return (index + 1, *self._ranked[index])
-
-
 def ranked_issues(workspace: Workspace, filters: Filters) -> Sequence[tuple[int, Issue, Score]]:
     """Key-topic candidates with their rank in the full ranking, filtered."""
-    ranked = Numbered(workspace.key_topics())
+    ranked = Placed(workspace.key_topics())
     if not filters.active():
         return ranked
     return [(rank, issue, score) for rank, issue, score in ranked
@@ -114,7 +98,7 @@ def ranked_issues(workspace: Workspace, filters: Filters) -> Sequence[tuple[int,
 
 
 def ranked_digest(workspace: Workspace, filters: Filters) -> Sequence[tuple[int, Suggestion, Score, str]]:
-    ranked = Numbered(workspace.digest())
+    ranked = Placed(workspace.digest())
     return [entry for entry in ranked if filters.matches(entry[1])] if filters.active() else ranked
 
 
@@ -154,15 +138,11 @@ class RankedThemes(Sequence[ThemeEntry]):
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return theme_entry(*self._ranked[index], self._issue_rank, self._by_id)
+        return theme_entry(*self._ranked[index], self._issues.place, self._issues, self._by_id)
 
     def find(self, theme_id: str) -> ThemeEntry | None:
         """The entry of one theme, or ``None`` when it is not among these candidates."""
         return next((self[i] for i, (_, theme, _) in enumerate(self._ranked) if theme.id == theme_id), None)
-
-    def _issue_rank(self, issue_id: str) -> tuple[int, Issue, Score] | None:
-        place = self._issues.place(issue_id)
-        return None if place is None else (place, *self._issues[place - 1])
 
 
 

@@ -44,7 +44,7 @@ class ThemeEntry:
     theme: Theme
     rank: int | None
     score: Score | None
-    issues: list[tuple[int, Issue, Score]]
+    issues: Sequence[tuple[int, Issue, Score]]
     examples: list[Suggestion]
     priorities: list[str] = field(default_factory=list)
 
@@ -71,20 +71,38 @@ def theme_entries(themes: Sequence[Theme], candidates: Sequence[tuple[Theme, Sco
     """Candidates in rank order, then every other theme (largest first), each with its issues in common-issue rank
     order and one representative suggestion from each of its top issues."""
     by_id = {s.id: s for s in suggestions}
-    issue_rank = {issue.id: (n, issue, score) for n, (issue, score) in enumerate(ranked_issues, 1)}
+    place = {issue.id: n for n, (issue, _) in enumerate(ranked_issues, 1)}
     chosen = {theme.id for theme, _ in candidates}
     ordered = [(n, theme, score) for n, (theme, score) in enumerate(candidates, 1)]
     ordered += [(None, theme, None) for theme in themes if theme.id not in chosen]
-    return [theme_entry(rank, theme, score, issue_rank.get, by_id, (priorities or {}).get(theme.id, ()))
+    return [theme_entry(rank, theme, score, place.get, ranked_issues, by_id, (priorities or {}).get(theme.id, ()))
             for rank, theme, score in ordered]
 
 
-def theme_entry(rank: int | None, theme: Theme, score: Score | None,
-                issue_rank: Callable[[str], tuple[int, Issue, Score] | None],
-                suggestions_by_id: Mapping[str, Suggestion], priorities: Sequence[str] = ()) -> ThemeEntry:
-    """One theme of ``theme_entries``; ``issue_rank`` gives an issue's rank among all issues with the issue and its
-    score (``None`` for an issue not ranked). The service builds only the entries of the page it shows."""
-    issues = sorted((found for i in theme.issues if (found := issue_rank(i)) is not None), key=lambda item: item[0])
+class Placed(Sequence[tuple]):
+    """Entries of a ranking with their place (from 1) in front, all of them or those at ``places`` only, each read
+    from the ranking when asked for: a page of a long ranking, or of a theme's many issues, costs a page."""
+
+    def __init__(self, ranked: Sequence[tuple], places: Sequence[int] | None = None):
+        self._ranked = ranked
+        self._places = places if places is not None else range(1, len(ranked) + 1)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        place = self._places[index]
+        return (place, *self._ranked[place - 1])
+
+
+def theme_entry(rank: int | None, theme: Theme, score: Score | None, place: Callable[[str], int | None],
+                ranked_issues: Sequence[tuple[Issue, Score]], suggestions_by_id: Mapping[str, Suggestion],
+                priorities: Sequence[str] = ()) -> ThemeEntry:
+    """One theme of ``theme_entries``; ``place`` gives an issue's rank (from 1) in ``ranked_issues``, or ``None`` for
+    an issue not ranked. The service builds only the entries of the page it shows."""
+    issues = Placed(ranked_issues, sorted(p for i in theme.issues if (p := place(i)) is not None))
     shown = [found[0] for _, issue, _ in issues[:EXAMPLES_PER_THEME]
              if (found := examples(issue, suggestions_by_id, 1))]
     return ThemeEntry(theme, rank, score, issues, shown, list(priorities))
