@@ -9,6 +9,7 @@ import heapq
 import numpy as np
 import pytest
 
+from triage import group_sums
 from triage.group_sums import GroupSums, PairSums, Profile
 from triage.issues import CosineRule, IssueFinder
 from triage.linkage import NAMES, LinkageModel, features_of
@@ -68,8 +69,10 @@ def test_a_batch_of_edges_and_each_pair_alone_get_the_same_features_and_scores()
     assert dict(zip(NAMES, features_of(single)[0])).keys() == set(NAMES)
 
 
-def test_groups_merged_as_arrays_score_as_their_profiles_do():
-    """Many merges (one long chain among them), so the arrays grow and are packed again on the way."""
+def test_groups_merged_as_arrays_score_as_their_profiles_do(monkeypatch):
+    """Many merges (one long chain among them), so the arrays grow and are packed again on the way; the arrays are
+    first laid out in several chunks."""
+    monkeypatch.setattr(group_sums, "ROWS_CHUNK", 7)
     items = _items(120, seed=2)
     profiles = [p.copy() for p in items]
     groups = GroupSums(items)

@@ -9,7 +9,7 @@ giving the same numbers (up to the order floats are added in):
 
 - ``PairSums.of_profiles``: from ``Profile`` objects, pair by pair (placing one new suggestion);
 - ``GroupSums.pairs``: many pairs of groups held as arrays (the neighbour graph's edges, when every group is one
-  suggestion), through products of sparse matrices;
+  suggestion), by matching the ids of both sides' sparse rows;
 - ``GroupSums.against``: one group against all its neighbours, inside the finder's merge loop, where the groups
   grow with every merge.
 
@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
-import scipy.sparse as sp
 
 SparseRow = dict[int, float]
 
 # Edges scored per numpy batch: bounds the temporary arrays (two 384-wide float64 rows per edge: 100 MB).
 EDGE_CHUNK = 4096
+# Groups whose rows are laid out per numpy batch when the arrays are first built.
+ROWS_CHUNK = 4096
 
 
 def _dot(a: SparseRow, b: SparseRow) -> float:
@@ -168,26 +169,45 @@ class _Rows:
         n = len(largest)
         widths = [1 + max((max(row) for row in rows if row), default=-1) for rows in [*views, largest]]
         widths[0] = max(widths[0], widths.pop())  # the largest products' ids are the first view's
-        self.offsets = np.cumsum([0] + widths)
+        offsets = np.cumsum([0] + widths)
+        columns = [(0, offset, rows) for offset, rows in zip(offsets, views)] + [(1, 0, largest)]
+        ids, values, lengths = [], [], []
+        for first in range(0, n, ROWS_CHUNK):  # in chunks: the temporary arrays stay small at 100,000 groups
+            chunk = slice(first, min(n, first + ROWS_CHUNK))
+            owner, chunk_ids, chunk_values = self._entries([(c, o, rows[chunk]) for c, o, rows in columns])
+            order = np.argsort(owner * int(offsets[-1]) + chunk_ids, kind="stable")
+            owner, chunk_ids, chunk_values = self._summed(owner[order], chunk_ids[order], chunk_values[order])
+            ids.append(chunk_ids)
+            values.append(chunk_values)
+            lengths.append(np.bincount(owner, minlength=chunk.stop - chunk.start))
+        ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        # Ids renumbered to those in use, in the same order: the scratch row stays as small as the groups' words.
+        used = np.zeros(int(offsets[-1]) + 1, dtype=bool)
+        used[ids] = True
+        renumber = np.cumsum(used) - 1
+        self.ids = renumber[ids].astype(np.int32)
+        self.offsets = np.concatenate(([0], renumber[offsets[1:] - 1] + 1))  # the views' bounds, renumbered
+        self.values = np.ascontiguousarray(np.concatenate(values).T) if values else np.zeros((2, 0))
+        self.width = max(1, int(used.sum()))
+        self.length = np.concatenate(lengths).astype(np.int64) if lengths else np.zeros(0, dtype=np.int64)
+        self.start = np.cumsum(self.length) - self.length
+        self.used = self.live = len(self.ids)
+        self._scratch = np.zeros((2, self.width))
+
+    @staticmethod
+    def _entries(columns: Sequence[tuple[int, int, Sequence[dict]]]) -> tuple[np.ndarray, ...]:
+        """Every (row, id, value) of the rows, as arrays: ids shifted by their view's offset, values in their
+        column."""
         owners, ids, values = [], [], []
-        for column, offset, rows in [(0, offset, rows) for offset, rows in zip(self.offsets, views)] + [
-                (1, 0, largest)]:
-            lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
-            total = int(lengths.sum())
-            owners.append(np.repeat(np.arange(n), lengths))
+        for column, offset, rows in columns:
+            counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+            total = int(counts.sum())
+            owners.append(np.repeat(np.arange(len(rows)), counts))
             ids.append(offset + np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total))
             block = np.zeros((total, 2))
             block[:, column] = np.fromiter(chain.from_iterable(row.values() for row in rows), np.float64, total)
             values.append(block)
-        owner, self.ids, values = np.concatenate(owners), np.concatenate(ids), np.concatenate(values)
-        self.width = max(int(self.offsets[-1]), int(self.ids.max()) + 1 if len(self.ids) else 1)
-        order = np.argsort(owner * self.width + self.ids, kind="stable")
-        owner, self.ids, values = self._summed(owner[order], self.ids[order], values[order])
-        self.values = np.ascontiguousarray(values.T)
-        self.length = np.bincount(owner, minlength=n).astype(np.int64)
-        self.start = np.cumsum(self.length) - self.length
-        self.used = self.live = len(self.ids)
-        self._scratch = np.zeros((2, self.width))
+        return np.concatenate(owners), np.concatenate(ids), np.concatenate(values)
 
     @staticmethod
     def _summed(owner: np.ndarray, ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -204,20 +224,24 @@ class _Rows:
     def _view_of(self, ids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.offsets[1:-1], ids, side="right")
 
-    def matrix(self, groups: np.ndarray, column: int) -> sp.csr_matrix:
-        """One value column of the groups' rows as a sparse matrix, a row per group."""
-        positions, _ = self._positions(groups)
-        indptr = np.concatenate(([0], np.cumsum(self.length[groups])))
-        return sp.csr_matrix((self.values[column][positions], self.ids[positions], indptr),
-                             shape=(len(groups), self.width))
-
     def pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For the pairs (a[i], b[i]): the dot products per view (m × views) and the largest products (m)."""
-        sums = self.matrix(a, 0).multiply(self.matrix(b, 0)).tocsr()
-        owner = np.repeat(np.arange(len(a)), np.diff(sums.indptr))
+        """For the pairs (a[i], b[i]): the dot products per view (m × views) and the largest products (m, at least
+        0). Both sides' rows are laid out as sorted keys (pair, id); an id both use is a key found on both sides."""
         views = len(self.offsets) - 1
-        dots = np.bincount(owner * views + self._view_of(sums.indices), weights=sums.data, minlength=len(a) * views)
-        largest = self.matrix(a, 1).multiply(self.matrix(b, 1)).max(axis=1).toarray().ravel()
+        dots, largest = np.zeros(len(a) * views), np.zeros(len(a))
+        positions_a, pair_a = self._positions(a)
+        positions_b, pair_b = self._positions(b)
+        if len(positions_a) and len(positions_b):
+            keys_a = pair_a * self.width + self.ids[positions_a]
+            keys_b = pair_b * self.width + self.ids[positions_b]
+            found = np.minimum(np.searchsorted(keys_b, keys_a), len(keys_b) - 1)
+            both = keys_b[found] == keys_a
+            mine, theirs, pair = positions_a[both], positions_b[found[both]], pair_a[both]
+            dots = np.bincount(pair * views + self._view_of(self.ids[mine]),
+                               weights=self.values[0][mine] * self.values[0][theirs], minlength=len(dots))
+            if len(pair):
+                starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+                largest[pair[starts]] = np.maximum.reduceat(self.values[1][mine] * self.values[1][theirs], starts)
         return dots.reshape(len(a), views), np.maximum(largest, 0.0)
 
     def against(self, a: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,7 +333,7 @@ class GroupSums:
                         sides[:, 3])
 
     def pairs(self, a: np.ndarray, b: np.ndarray, needs_sums: Callable[[np.ndarray], np.ndarray]) -> PairSums:
-        """The pairs (a[i], b[i]) in one batch, through elementwise products of sparse matrices. ``needs_sums`` says,
+        """The pairs (a[i], b[i]) in one batch. ``needs_sums`` says,
         from their mean cosines, which pairs need more than the cosine (the rule's ``needs_sums``)."""
         return self._sums(np.einsum("ij,ij->i", self.vectors[a], self.vectors[b]), a, b, self._counts[a],
                           self._counts[b], needs_sums)

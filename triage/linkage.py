@@ -43,24 +43,23 @@ def features_of(pairs: PairSums) -> np.ndarray:
 
     The one place the features are defined: the finder's batches and single pairs both come through here.
     """
-    both_named = (pairs.named[:, 0] > 0) & (pairs.named[:, 1] > 0)
-    both_dated = (pairs.dated[:, 0] > 0) & (pairs.dated[:, 1] > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        names = pairs.names / (pairs.named[:, 0] * pairs.named[:, 1])
-        mean_day = pairs.day_sum / pairs.dated
+    members = pairs.pairs_of_members
+    named = pairs.named[:, 0] * pairs.named[:, 1]  # 0 when a side names no place
+    unknown = pairs.dated[:, 0] * pairs.dated[:, 1] == 0
+    mean_day = pairs.day_sum / np.where(pairs.dated > 0, pairs.dated, 1.0)
     gap = np.abs(mean_day[:, 0] - mean_day[:, 1])
-    columns = [
-        pairs.mean_cosine,
-        pairs.words / pairs.pairs_of_members,
-        np.where(both_named, names, 0.0),
-        np.where(both_named, 0.0, 1.0),
-        np.sqrt(pairs.rare / pairs.pairs_of_members),
-        pairs.same_submitter / pairs.pairs_of_members,
-        np.where(both_dated, np.log1p(np.where(both_dated, gap, 0.0)), 0.0),
-        np.log(pairs.size.min(axis=1)),
-        np.log(pairs.size.max(axis=1)),
-    ]
-    return np.clip(np.column_stack(columns).reshape(len(pairs), len(FEATURES)), _LOW, _HIGH)
+    gap[unknown] = 0.0
+    features = np.empty((len(pairs), len(FEATURES)))
+    features[:, 0] = pairs.cosine / members
+    features[:, 1] = pairs.words / members
+    features[:, 2] = np.divide(pairs.names, named, out=np.zeros(len(pairs)), where=named > 0)
+    features[:, 3] = named == 0
+    features[:, 4] = np.sqrt(pairs.rare / members)
+    features[:, 5] = pairs.same_submitter / members
+    features[:, 6] = np.log1p(gap)  # 0 when either side's days are unknown
+    features[:, 7] = np.log(pairs.size.min(axis=1))
+    features[:, 8] = np.log(pairs.size.max(axis=1))
+    return np.clip(features, _LOW, _HIGH, out=features)
 
 
 def pair_features(a: Profile, b: Profile) -> np.ndarray:
@@ -79,9 +78,12 @@ FLOOR_QUANTILE = 0.01
 FLOOR_MARGIN = 0.02
 
 
-def _sigmoid(values: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return np.where(values >= -500, 1.0 / (1.0 + np.exp(-values)), 0.0)
+def _sigmoid(values: np.ndarray, scored: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-v) where ``scored`` and v ≥ -500 (where it is 0 to the last bit anyway), else 0."""
+    scored = scored & (values >= -500)
+    probabilities = np.zeros(len(values))
+    probabilities[scored] = 1.0 / (1.0 + np.exp(-values[scored]))
+    return probabilities
 
 
 class LinkageModel:
@@ -133,8 +135,7 @@ class LinkageModel:
 
     def score_many(self, pairs: PairSums) -> np.ndarray:
         """The probabilities that the pairs of groups are one issue; 0 below the cosine floor."""
-        probabilities = _sigmoid(features_of(pairs) @ self.coef_ + self.intercept_)
-        return np.where(pairs.mean_cosine < self.cosine_floor_, 0.0, probabilities)
+        return _sigmoid(features_of(pairs) @ self.coef_ + self.intercept_, pairs.mean_cosine >= self.cosine_floor_)
 
     def score(self, a: Profile, b: Profile) -> float:
         return float(self.score_many(PairSums.of_profiles([(a, b)]))[0])
