@@ -26,29 +26,14 @@ from . import label, rank
 from .records import Issue, Score, Suggestion
 
 
-class LiveIssue(Issue):
+class LiveIssue(label.LiveKeywords, Issue):
     """An issue of an ``IssueBook``: ``keywords`` and ``topic`` are worked out when read after a change."""
 
     def __init__(self, figures: Issue, book: "IssueBook", originals: list[int], described: list[int],
                  words: Counter[str]):
-        fields = dict(vars(figures))
-        self._keywords, self._topic = fields.pop("keywords"), fields.pop("topic")
-        self.__dict__.update(fields)
-        self._book = book
+        self._become(figures, book, words, ("keywords", "topic"))
         self._originals = originals  # positions of its original members
         self._described = described  # the members it is described by (see label.described_members)
-        self._words = words  # their word counts: this issue's class in the class TF-IDF
-        self._ranked_words: list[tuple[str, int]] | None = None  # ``label.by_count`` of them, when first needed
-        self._at = -1  # the book version its keywords and topic were worked out at
-
-    @property
-    def keywords(self) -> list[str]:
-        self._book.complete(self)
-        return self._keywords
-
-    @keywords.setter
-    def keywords(self, value: list[str]) -> None:
-        self._keywords = value
 
     @property
     def topic(self) -> str:
@@ -218,9 +203,7 @@ class IssueBook:
         with self._lock:
             if issue._at == self.version:
                 return
-            if issue._ranked_words is None:
-                issue._ranked_words = label.by_count(issue._words)
-            issue._keywords = self._keywords.top_words(issue._ranked_words, len(self._issues),
+            issue._keywords = self._keywords.top_words(issue.ranked_words(), len(self._issues),
                                                        self._keywords_per_issue)
             issue._topic = self.assigner().assign((self._tokens[i] for i in issue._described), issue.sectors)
             issue._at = self.version

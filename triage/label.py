@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -181,6 +182,37 @@ class RunningClassTfidf:
 def by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """A class's words with their counts, most frequent first, as ``RunningClassTfidf.top_words`` reads them."""
     return sorted(counts.items(), key=lambda item: -item[1])
+
+
+class LiveKeywords:
+    """A described record kept by a book (``IssueBook``, ``ThemeBook``) whose ``keywords`` (class TF-IDF against the
+    book's running counts) the book works out when they are read after a change (``book.complete(record)``)."""
+
+    def _become(self, figures: Any, book: Any, words: Counter[str], later: Sequence[str] = ("keywords",)) -> None:
+        """Take ``figures``' fields; those named in ``later`` are kept aside (``_keywords`` ...) for the book."""
+        fields = dict(vars(figures))
+        for name in later:
+            setattr(self, f"_{name}", fields.pop(name))
+        self.__dict__.update(fields)
+        self._book = book
+        self._words = words  # this record's class in the class TF-IDF
+        self._ranked_words: list[tuple[str, int]] | None = None
+        self._at = -1  # the book version what is kept aside was worked out at
+
+    def ranked_words(self) -> list[tuple[str, int]]:
+        """``by_count`` of its words, sorted once."""
+        if self._ranked_words is None:
+            self._ranked_words = by_count(self._words)
+        return self._ranked_words
+
+    @property
+    def keywords(self) -> list[str]:
+        self._book.complete(self)
+        return self._keywords
+
+    @keywords.setter
+    def keywords(self, value: list[str]) -> None:
+        self._keywords = value
 
 
 def class_idf(average_words: float, frequency: int) -> float:

@@ -33,7 +33,7 @@ import numpy as np
 from .config import ConfigError, asset_path
 from .embed import cache_folder
 from .known_words import KnownWords
-from .label import RunningClassTfidf, by_count
+from .label import LiveKeywords, RunningClassTfidf
 from .names import NameExtractor, name_extractor_from_config
 from .records import Issue, Suggestion
 from .segment import Segmenter, segmenter_from_config
@@ -364,26 +364,11 @@ def _counts(values) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-class LiveTheme(Theme):
+class LiveTheme(LiveKeywords, Theme):
     """A theme of a ``ThemeBook``: ``keywords`` are worked out when read, against the book's counts then."""
 
     def __init__(self, figures: Theme, book: "ThemeBook", words: Counter[str]):
-        fields = dict(vars(figures))
-        self._keywords = fields.pop("keywords")
-        self.__dict__.update(fields)
-        self._book = book
-        self._words = words  # its originals' problem words: this theme's class in the class TF-IDF
-        self._ranked_words: list[tuple[str, int]] | None = None  # ``by_count`` of them, when first needed
-        self._at = -1  # the book version its keywords were worked out at
-
-    @property
-    def keywords(self) -> list[str]:
-        self._book.complete(self)
-        return self._keywords
-
-    @keywords.setter
-    def keywords(self, value: list[str]) -> None:
-        self._keywords = value
+        self._become(figures, book, words)  # words: its originals' problem words
 
 
 class ThemeBook:
@@ -459,9 +444,7 @@ class ThemeBook:
     def complete(self, theme: LiveTheme) -> None:
         """Work out a theme's keywords against the counts as they are now (once per version)."""
         if theme._at != self.version:
-            if theme._ranked_words is None:
-                theme._ranked_words = by_count(theme._words)
-            theme._keywords = self._keywords.top_words(theme._ranked_words, len(self._themes),
+            theme._keywords = self._keywords.top_words(theme.ranked_words(), len(self._themes),
                                                        self.keywords_per_theme)
             theme._at = self.version
 
