@@ -61,9 +61,9 @@ def main() -> int:
           + f" {'steps':>7} {'outside':>7} {'process':>8} {'cpu s':>7} {'load':>5}")
     for run in runs:
         steps = run["steps"]
-        total = sum(steps.values())
+        total, wall = sum(steps.values()), run["wall"]
         print(" ".join(f"{steps[name]:>7.2f}" for name in names)
-              + f" {total:>7.2f} {run['wall'] - total:>7.2f} {run['wall']:>8.2f} {run['cpu']:>7.2f} {run['load']:>5.2f}")
+              + f" {total:>7.2f} {wall - total:>7.2f} {wall:>8.2f} {run['cpu']:>7.2f} {run['load']:>5.2f}")
     wall, cpu = min(run["wall"] for run in runs), min(run["cpu"] for run in runs)
     print("steps = the job's own steps as the CLI reports them (wall); outside = the rest of the process (interpreter "
           "start, imports); process = the whole command (wall); cpu s = its user + system seconds; load = 1-minute "

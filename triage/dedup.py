@@ -78,8 +78,8 @@ class DuplicateLinker:
 
     def _signatures(self, keys: Sequence[str]) -> dict[str, Signature]:
         """Each key's sorted shingle hashes (CRC-32 of the shingle's UTF-8) and LSH buckets, computed in numpy a
-        slice of keys at a time (shingle by shingle in Python, messages_hot.xlsx took 2.5 CPU seconds, now 1); slices of
-        about ``_SHINGLES_PER_SLICE`` shingles bound the (shingles x permutations) matrix."""
+        slice of keys at a time (shingle by shingle in Python, messages_hot.xlsx took 2.5 CPU seconds, now 1);
+        slices of about ``_SHINGLES_PER_SLICE`` shingles bound the (shingles x permutations) matrix."""
         keys, found, start = list(dict.fromkeys(keys)), {}, 0
         while start < len(keys):
             stop, shingles = start + 1, len(keys[start])
