@@ -32,6 +32,8 @@ class ThemeMeasures:
     dates: list[datetime] = field(default_factory=list)
     priority_share: float = 0.0
     priorities: list[str] = field(default_factory=list)
+    # ((latest date, window), growth) as last worked out: a theme measured once is ranked after many changes of others.
+    growth_at: tuple[tuple[datetime | None, float], int] | None = field(default=None, compare=False, repr=False)
 
 
 def measure_themes(themes: Sequence[Theme], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
@@ -67,10 +69,13 @@ class ThemeRanker:
         self.max_: dict[str, int] = {}
 
     def growth(self, measures: ThemeMeasures) -> int:
-        return recent_growth(measures.dates, self.latest_, self.recent_days)
+        window = (self.latest_, self.recent_days)
+        if measures.growth_at is None or measures.growth_at[0] != window:
+            measures.growth_at = (window, recent_growth(measures.dates, self.latest_, self.recent_days))
+        return measures.growth_at[1]
 
     def fit(self, measures: Sequence[ThemeMeasures]) -> "ThemeRanker":
-        self.latest_ = max((d for m in measures for d in m.dates), default=None)
+        self.latest_ = max((max(m.dates) for m in measures if m.dates), default=None)
         self.max_ = {
             "breadth": max((m.submitters for m in measures), default=0),
             "issues": max((m.issues for m in measures), default=0),
