@@ -12,12 +12,15 @@ so nothing it shows can come from before the write.
     .venv/bin/python benchmarks/api_latency.py                       # e5, 300 + 800 scored, 100 stored
     .venv/bin/python benchmarks/api_latency.py --embedder tfidf --requests 100
     .venv/bin/python benchmarks/api_latency.py --stored 100000       # intake at 100,000 stored (see below)
+    .venv/bin/python benchmarks/api_latency.py --in-process          # intake at the 4,326 stored, in process
 
 ``--stored N`` measures intake and reads at N stored suggestions. Embedding N suggestions with e5 would take hours,
 so the store is built from ``benchmarks/scale.py``'s synthetic corpus (its vectors stand in for e5's, its tokens
 for jieba's), fitted once in this process, and the requests call the service's route functions in this process
 (everything a request runs except HTTP parsing); the stored messages are still embedded with e5 and stored in
-SQLite as the service does.
+SQLite as the service does. ``--in-process`` does the same over the ``--load`` messages, stored as ``triage serve
+--load`` stores them (their e5 vectors from the cache). Both print, beside wall time, the CPU time of the request's
+thread, which a busy machine inflates far less; ``--profile PREFIX`` writes each route's cProfile stats.
 
 Targets on a 2-core machine, single client: scoring p50 <= 80 ms and p99 <= 250 ms; storing one suggestion p50 <=
 150 ms; every read after a change <= 100 ms. Loading 4,326 messages with e5 takes minutes the first time;
@@ -139,11 +142,13 @@ def print_intake(latencies: dict[str, list[float]], stored: int, how: str) -> No
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def synthetic_intake(stored: int, queries: list[dict], embedder: str, warmup: int,
-                     profile: Path | None = None) -> dict[str, list[float]]:
-    """Intake and reads at ``stored`` suggestions, through the route functions in this process (see the docstring).
+def in_process_intake(stored: int | None, load: Path, queries: list[dict], embedder: str, warmup: int,
+                      profile: Path | None = None) -> tuple[dict[str, list[float]], int]:
+    """Intake and reads through the route functions in this process (see the docstring), at ``stored`` synthetic
+    suggestions, or (``stored`` None) over the messages of ``load`` stored as ``triage serve --load`` stores them.
 
-    With ``profile``, each route's calls after the warm-up are profiled (cProfile) into ``<profile>.<route>.prof``.
+    Returns the latencies by route and how many suggestions were stored at the start. With ``profile``, each
+    route's calls after the warm-up are profiled (cProfile) into ``<profile>.<route>.prof``.
     """
     from fastapi import Response
     from scale import synthetic_corpus
@@ -161,31 +166,39 @@ def synthetic_intake(stored: int, queries: list[dict], embedder: str, warmup: in
     from api.store.models import SuggestionRow, utcnow
     from api.views import Filters
     from triage.config import load_config
+    from triage.intake import load as read_messages
     from triage.workspace import Workspace
 
-    suggestions, vectors, tokens, _ = synthetic_corpus(stored)
     config = load_config()
     config["embed"]["name"] = embedder
-    cache = tempfile.TemporaryDirectory(prefix="triage-bench-cache-")  # empty: every stored message runs the model
-    config["embed"]["cache_dir"] = cache.name
-    workspace = Workspace(config)
     started = time.perf_counter()
-    workspace.fit(suggestions, vectors, tokens)
-    print(f"fitted {stored} synthetic suggestions in {time.perf_counter() - started:.0f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="triage-bench-") as scratch:
+        # The project's cached vectors without the queries' (so the model runs for each message stored).
+        config["embed"]["cache_dir"] = str(scratch_cache(Path(scratch), queries))
+        workspace = Workspace(config)
         store = Store(f"sqlite:///{Path(scratch) / 'bench.db'}")
         store.upgrade()
         service = Service(store, workspace, ServiceSettings())
-        now = utcnow()
-        with store.session() as session:
-            session.execute(insert(SuggestionRow), [
-                {"id": s.id, "title": s.title, "body": s.body, "original_title": s.title, "original_body": s.body,
-                 "submitter": s.submitter, "org_name": "", "org_type": "", "sector": s.sector,
-                 "district": s.district, "submitted_at": s.submitted_at, "endorsements": s.endorsements,
-                 "opposes": s.opposes, "extra": {}, "source": "synthetic", "row": i + 1,
-                 "payload_hash": suggestion_hash(s), "result": {}, "created_at": now, "created_by": SYSTEM_ACTOR}
-                for i, s in enumerate(suggestions)])
-            service.sync_membership(session, SYSTEM_ACTOR, "issue.restore")
+        if stored is None:
+            service.ingest(read_messages([load]).accepted, SYSTEM_ACTOR)
+            print(f"stored {len(workspace)} messages of {load.name} in {time.perf_counter() - started:.0f} s",
+                  flush=True)
+        else:
+            suggestions, vectors, tokens, _ = synthetic_corpus(stored)
+            workspace.fit(suggestions, vectors, tokens)
+            print(f"fitted {stored} synthetic suggestions in {time.perf_counter() - started:.0f} s", flush=True)
+            now = utcnow()
+            with store.session() as session:
+                session.execute(insert(SuggestionRow), [
+                    {"id": s.id, "title": s.title, "body": s.body, "original_title": s.title,
+                     "original_body": s.body, "submitter": s.submitter, "org_name": "", "org_type": "",
+                     "sector": s.sector, "district": s.district, "submitted_at": s.submitted_at,
+                     "endorsements": s.endorsements, "opposes": s.opposes, "extra": {}, "source": "synthetic",
+                     "row": i + 1, "payload_hash": suggestion_hash(s), "result": {}, "created_at": now,
+                     "created_by": SYSTEM_ACTOR}
+                    for i, s in enumerate(suggestions)])
+                service.sync_membership(session, SYSTEM_ACTOR, "issue.restore")
+        at_start = len(workspace)
         warm_up(workspace)
         leave_cores_to_the_model()
         print(f"store ready in {time.perf_counter() - started:.0f} s", flush=True)
@@ -218,10 +231,9 @@ def synthetic_intake(stored: int, queries: list[dict], embedder: str, warmup: in
                 timed(f"GET {path}", lambda: reads[path](caller=reviewer, chosen=Filters(), paging=(20, 0),
                                                          service=service))
         store.close()
-    cache.cleanup()
     for route, profiler in profiles.items():
         profiler.dump_stats(f"{profile}.{route.replace('/', '_').replace(' ', '')}.prof")
-    return latencies
+    return latencies, at_start
 
 
 def main() -> int:
@@ -234,8 +246,10 @@ def main() -> int:
     parser.add_argument("--stored-requests", type=int, default=100, help="suggestions stored one at a time")
     parser.add_argument("--stored", type=int, default=None, metavar="N",
                         help="measure intake at N synthetic stored suggestions instead (no scoring phases)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure intake in process over the --load messages instead (no scoring phases)")
     parser.add_argument("--profile", type=Path, default=None, metavar="PREFIX",
-                        help="with --stored: write each route's cProfile stats to PREFIX.<route>.prof")
+                        help="with --stored or --in-process: write each route's cProfile stats to PREFIX.<route>.prof")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--start-timeout", type=float, default=3600)
@@ -246,12 +260,13 @@ def main() -> int:
 
     needed = args.warmup + args.requests + args.concurrent_requests
     queries = query_messages(args.queries, needed + args.stored_requests, args.seed)
-    if args.stored is not None:
+    if args.stored is not None or args.in_process:
         print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-        latencies = synthetic_intake(args.stored, queries[:args.warmup + args.stored_requests], args.embedder,
-                                     args.warmup, args.profile)
-        print_intake({route: values[args.warmup:] for route, values in latencies.items()}, args.stored,
-                     f"embedder {args.embedder} for the stored messages, synthetic vectors for the store, in process")
+        latencies, stored = in_process_intake(args.stored, args.load, queries[:args.warmup + args.stored_requests],
+                                              args.embedder, args.warmup, args.profile)
+        store = f"the store {args.load.name}" if args.stored is None else "synthetic vectors for the store"
+        print_intake({route: values[args.warmup:] for route, values in latencies.items()}, stored,
+                     f"embedder {args.embedder} for the stored messages, {store}, in process")
         return 0
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory(prefix="triage-bench-") as scratch:
