@@ -34,6 +34,8 @@ class ThemeMeasures:
     priorities: list[str] = field(default_factory=list)
     # ((latest date, window), growth) as last worked out: a theme measured once is ranked after many changes of others.
     growth_at: tuple[tuple[datetime | None, float], int] | None = field(default=None, compare=False, repr=False)
+    # (the ranker's fitted state, score) as last worked out: the maxima and the latest date seldom move.
+    score_at: tuple[tuple, Score] | None = field(default=None, compare=False, repr=False)
 
 
 def measure_themes(themes: Sequence[Theme], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
@@ -67,6 +69,7 @@ class ThemeRanker:
         self.min_submitters = min_submitters
         self.latest_: datetime | None = None
         self.max_: dict[str, int] = {}
+        self._state: tuple = ()  # what ``fit`` learnt, with the settings: a score computed at this state stands
 
     def growth(self, measures: ThemeMeasures) -> int:
         window = (self.latest_, self.recent_days)
@@ -84,6 +87,7 @@ class ThemeRanker:
             "growth": max((self.growth(m) for m in measures), default=0),
             "endorsements": max((m.endorsements for m in measures), default=0),
         }
+        self._state = (self.latest_, self.recent_days, tuple(self.max_.items()), tuple(self.weights.items()))
         return self
 
     def factors(self, measures: ThemeMeasures) -> dict[str, float]:
@@ -96,7 +100,9 @@ class ThemeRanker:
         return measures.submitters >= self.min_submitters
 
     def score(self, measures: ThemeMeasures) -> Score:
-        return weighted_score(self.factors(measures), self.weights)
+        if measures.score_at is None or measures.score_at[0] != self._state:
+            measures.score_at = (self._state, weighted_score(self.factors(measures), self.weights))
+        return measures.score_at[1]
 
 
 def theme_ranker_from_config(config: dict) -> ThemeRanker:
