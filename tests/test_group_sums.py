@@ -91,34 +91,42 @@ def test_groups_merged_as_arrays_score_as_their_profiles_do(monkeypatch):
 
 
 def _plain_merges(rule, items: list[Profile], graph: list[set[int]]) -> list[tuple[int, int, float]]:
-    """The finder's algorithm written plainly: every score by ``rule.score`` on whole ``Profile`` objects."""
-    groups = [p.copy() for p in items]
-    adjacency = [set(n) for n in graph]
-    heap = [(-s, a, b, 0, 0) for a in range(len(items)) for b in adjacency[a]
-            if a < b and (s := rule.score(groups[a], groups[b])) >= rule.threshold]
-    heapq.heapify(heap)
+    """The finder's algorithm written plainly: groups as lists of members, their neighbours read off the graph
+    afresh each time, every score by ``rule.score`` on whole ``Profile`` objects."""
+    group_of = list(range(len(items)))
+    members = {i: [i] for i in range(len(items))}
+    profiles = {i: p.copy() for i, p in enumerate(items)}
     version = [0] * len(items)
+    heap: list = []
+
+    def neighbours(group: int) -> set[int]:
+        return {group_of[j] for i in members[group] for j in graph[i]} - {group}
+
+    def push(group: int, other: int) -> None:
+        score = rule.score(profiles[group], profiles[other])
+        if score >= rule.threshold:
+            low, high = min(group, other), max(group, other)
+            heapq.heappush(heap, (-score, low, high, version[low], version[high]))
+
+    for group in range(len(items)):
+        for other in neighbours(group):
+            if group < other:
+                push(group, other)
     merges = []
     while heap:
         negative, a, b, version_a, version_b = heapq.heappop(heap)
-        if groups[a] is None or groups[b] is None or (version[a], version[b]) != (version_a, version_b):
+        if a not in members or b not in members or (version[a], version[b]) != (version_a, version_b):
             continue
-        if len(adjacency[a]) < len(adjacency[b]):
+        if len(neighbours(a)) < len(neighbours(b)):  # the group with more neighbours keeps its number
             a, b = b, a
-        groups[a].absorb(groups[b])
-        groups[b] = None
+        profiles[a].absorb(profiles.pop(b))
+        for i in members[b]:
+            group_of[i] = a
+        members[a] += members.pop(b)
         merges.append((a, b, -negative))
-        for c in adjacency[b] - {a}:
-            adjacency[c].discard(b)
-            adjacency[c].add(a)
-            adjacency[a].add(c)
-        adjacency[a].discard(b)
-        adjacency[b] = set()
         version[a] += 1
-        for c in adjacency[a]:
-            score = rule.score(groups[a], groups[c])
-            if score >= rule.threshold:
-                heapq.heappush(heap, (-score, min(a, c), max(a, c), version[min(a, c)], version[max(a, c)]))
+        for other in neighbours(a):
+            push(a, other)
     return merges
 
 
