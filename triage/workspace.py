@@ -105,6 +105,7 @@ class Workspace:
         self.tokens: list[list[str]] = []
         self._pos: dict[str, int] = {}
         self._index: NeighbourIndex | None = NeighbourIndex(dim, **self.config["issues"]["index"]) if dim else None
+        self._near: tuple | None = None  # the last ``_neighbours_of`` answer: (index, its size, position, ids, sims)
         self._repost_linker: DuplicateLinker | None = None  # built when first needed: see ``linker``
         self._issue_of: list[str | None] = []
         self._members: dict[str, list[int]] = {}
@@ -407,7 +408,7 @@ class Workspace:
         re-cluster. This is the finder's own merge step, tried where the graph just changed: the issues of the new
         suggestion's nearest neighbours, best link first. The larger issue keeps its id.
         """
-        ids, _ = self._neighbours(self._index.vectors[position], exclude=position)
+        ids, _ = self._neighbours_of(position)
         while True:
             candidates = {c for c in {self._issue_of[j] for j in ids} - {issue_id, None}
                           if not self._kept_apart(issue_id, c)}
@@ -433,7 +434,7 @@ class Workspace:
         if original is not None and self._issue_of[original] is not None:
             issue_id = self._issue_of[original]
         else:
-            issue_id = self._match(self._item(position), exclude=position)
+            issue_id = self._match(self._item(position), ids=self._neighbours_of(position)[0])
             if issue_id is None:
                 issue_id = format_id(self._next_issue)
                 self._next_issue += 1
@@ -449,13 +450,17 @@ class Workspace:
         keep = (ids[0] >= 0) & (ids[0] != (-2 if exclude is None else exclude))
         return ids[0][keep], sims[0][keep]
 
-    def _match(self, item: Profile, exclude: int | None = None, ids: np.ndarray | None = None) -> str | None:
-        """The issue among the nearest neighbours' issues that the item links to, or ``None``.
+    def _neighbours_of(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """A stored suggestion's nearest others. Placing, merging and answering a new suggestion each ask for them
+        in turn, so the last answer is kept while the index holds the same vectors."""
+        near = self._near
+        if near is None or near[0] is not self._index or near[1] != len(self._index) or near[2] != position:
+            ids, sims = self._neighbours(self._index.vectors[position], exclude=position)
+            self._near = near = (self._index, len(self._index), position, ids, sims)
+        return near[3], near[4]
 
-        ``ids`` are the item's neighbours when the caller has already searched for them.
-        """
-        if ids is None:
-            ids, _ = self._neighbours(item.vector.astype(np.float32), exclude)
+    def _match(self, item: Profile, ids: np.ndarray) -> str | None:
+        """The issue among the item's nearest neighbours' (``ids``) issues that the item links to, or ``None``."""
         candidates = {self._issue_of[j] for j in ids if self._issue_of[j] in self._profiles}
         return self.finder.best_match(item, {issue_id: self._profiles[issue_id] for issue_id in candidates})
 
@@ -466,7 +471,7 @@ class Workspace:
             position = self._pos[suggestion_id]
             suggestion = self.suggestions[position]
             issue_id = self._issue_of[position]
-            ids, sims = self._neighbours(self._index.vectors[position], exclude=position)
+            ids, sims = self._neighbours_of(position)
             issue = self._issues().get(issue_id) if issue_id else None
             members = self._members.get(issue_id, [])
             opened = bool(members) and members[0] == position
