@@ -16,6 +16,7 @@ n×n matrix. A new suggestion is placed by the same rule against the issues of i
 """
 from __future__ import annotations
 
+import copy
 import heapq
 import math
 from collections import Counter
@@ -204,11 +205,11 @@ class IssueFinder:
         best = int(np.argmax(scores))  # the first of equal scores, in id order
         return ids[best] if scores[best] >= self.rule.threshold else None
 
-    def fit(self, index: NeighbourIndex, items: Sequence[Profile],
+    def fit(self, index: NeighbourIndex | None, items: Sequence[Profile],
             progress: Callable[[float], None] | None = None, down_to: float | None = None,
             graph: list[set[int]] | None = None) -> "IssueFinder":
         """Group the items (one per vector of ``index``); record merges down to ``down_to`` (default: the rule's
-        threshold). ``graph`` is the neighbour graph when the caller has it already."""
+        threshold). ``graph`` is the neighbour graph when the caller has it already (``index`` is then unused)."""
         report = progress or (lambda fraction: None)
         floor = self.rule.threshold if down_to is None else min(down_to, self.rule.threshold)
         n = len(items)
@@ -292,15 +293,45 @@ def threads_of(finder: IssueFinder, items: Sequence[Profile], strictness: float,
     """Separable sub-problems of one issue: its members grouped again by the finder's rule at a stricter threshold
     (``threshold + strictness × (1 − threshold)``), largest first. Groups smaller than ``min_size`` belong to no
     thread; fewer than two threads means the issue is one piece, and gives none."""
-    if len(items) < 2 * min_size:
-        return []
-    vectors = np.array([item.vector for item in items], dtype=np.float32)
-    index = NeighbourIndex(vectors.shape[1])
-    index.add(vectors)
-    inner = IssueFinder(finder.rule, k=min(finder.k, len(items) - 1)).fit(index, items)
-    strict = finder.rule.threshold + strictness * (1.0 - finder.rule.threshold)
-    groups: dict[int, list[int]] = {}
-    for position, label in enumerate(inner.labels_at(strict)):
-        groups.setdefault(int(label), []).append(position)
-    threads = sorted((g for g in groups.values() if len(g) >= min_size), key=lambda g: (-len(g), g[0]))
-    return threads if len(threads) >= 2 else []
+    return threads_of_issues(finder, [items], strictness, min_size)[0]
+
+
+def threads_of_issues(finder: IssueFinder, issues: Sequence[Sequence[Profile]], strictness: float,
+                      min_size: int = 2) -> list[list[list[int]]]:
+    """``threads_of`` for many issues (each a list of its members' profiles), in one fit.
+
+    The issues' members are grouped by one finder over the union of their neighbour graphs: no edge joins two
+    issues, so each issue gets the merges it would get alone, and the set-up (the profiles as arrays, the first
+    scores) is done once rather than per issue. The finder merges only down to the stricter threshold: merging the
+    best pair first, it makes the same merges as one going further until its first merge below that threshold, where
+    the grouping at that threshold stops anyway. An issue of at most ``k + 1`` members needs no neighbour search:
+    every member is among every other's k nearest."""
+    strict = copy.copy(finder.rule)
+    strict.threshold = finder.rule.threshold + strictness * (1.0 - finder.rule.threshold)
+    items: list[Profile] = []
+    graph: list[set[int]] = []
+    spans: list[range] = []
+    for members in issues:
+        n = len(members)
+        if n < 2 * min_size:
+            spans.append(range(0))
+            continue
+        if n <= finder.k + 1:
+            local = [set(range(i)) | set(range(i + 1, n)) for i in range(n)]
+        else:
+            index = NeighbourIndex(len(members[0].vector))
+            index.add(np.array([item.vector for item in members], dtype=np.float32))
+            local = neighbour_graph(index, finder.k)
+        offset = len(items)
+        items.extend(members)
+        graph.extend({offset + j for j in neighbours} for neighbours in local)
+        spans.append(range(offset, offset + n))
+    labels = IssueFinder(strict, finder.k).fit(None, items, graph=graph).labels_ if items else []
+    found = []
+    for span in spans:
+        groups: dict[int, list[int]] = {}
+        for position in span:
+            groups.setdefault(int(labels[position]), []).append(position - span.start)
+        threads = sorted((g for g in groups.values() if len(g) >= min_size), key=lambda g: (-len(g), g[0]))
+        found.append(threads if len(threads) >= 2 else [])
+    return found

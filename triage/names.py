@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 from .config import asset_path
 
-_NOT_TEXT = re.compile(r"[^\u4e00-\u9fa5A-Za-z0-9]+")
+# Answers remembered, per kind, up to this many (about 200 bytes each); then forgotten all at once and relearnt.
+_REMEMBERED = 200_000
+
+
+def _in_name(char: str, stop_chars: set[str]) -> bool:
+    """Whether a character can be inside a name: a CJK ideograph, an ASCII letter or digit, and no stop character."""
+    return ("\u4e00" <= char <= "\u9fa5" or char.isascii() and char.isalnum()) and char not in stop_chars
 
 
 class NameExtractor:
@@ -31,23 +37,46 @@ class NameExtractor:
         self.generic = re.compile("|".join(generic))
         self.body_chars = body_chars
         self.max_chars = max_chars
+        # Remembered: the name a run in front of a suffix gives (most runs recur: 反映XX小区, XX路), and each
+        # suggestion's names, which the issue views read several times per fit.
+        self._name_of: dict[tuple[str, str], str | None] = {}
+        self._of_suggestion: dict[tuple[str, str], list[str]] = {}
 
     def names(self, text: str) -> list[str]:
         found = []
-        for segment in _NOT_TEXT.split(self.admin.sub("|", text)):
-            for match in self.suffix.finditer(segment):
-                start = left = match.start()
-                while left > 0 and start - left < self.max_chars and segment[left - 1] not in self.stop_chars:
-                    left -= 1
-                name = self.lead.sub("", segment[left:start])
-                full = name + match.group(1)
-                if len(name) >= 2 and not self.generic.search(full):
-                    found.append(full)
+        known = self._name_of
+        # Suffixes are read over the whole text at once: none spans a character that is not text, and a name stops
+        # at one, so this finds what reading the text's runs of text one by one would, in one call.
+        text = self.admin.sub("|", text)
+        for match in self.suffix.finditer(text):
+            start = left = match.start()
+            while left > 0 and start - left < self.max_chars and _in_name(text[left - 1], self.stop_chars):
+                left -= 1
+            key = (text[left:start], match.group(1))
+            full = known.get(key, "")
+            if full == "":
+                if len(known) >= _REMEMBERED:
+                    known.clear()
+                full = known[key] = self._name(*key)
+            if full is not None:
+                found.append(full)
         return found
 
+    def _name(self, run: str, suffix: str) -> str | None:
+        """The name a run of characters in front of a suffix gives, without its lead words; ``None`` if none."""
+        name = self.lead.sub("", run)
+        full = name + suffix
+        return full if len(name) >= 2 and not self.generic.search(full) else None
+
     def of_suggestion(self, title: str, body: str) -> list[str]:
-        """Names in the title and the opening of the body."""
-        return self.names(title) + self.names(body[:self.body_chars])
+        """Names in the title and the opening of the body (a new list each call: callers may extend it)."""
+        key = (title, body)
+        found = self._of_suggestion.get(key)
+        if found is None:
+            if len(self._of_suggestion) >= _REMEMBERED:
+                self._of_suggestion.clear()
+            found = self._of_suggestion[key] = self.names(title) + self.names(body[:self.body_chars])
+        return list(found)
 
 
 def name_extractor_from_config(config: dict) -> NameExtractor:

@@ -164,7 +164,7 @@ def run(
                  "suggestions.jsonl", "rejected.csv", "vectors.npy", "summary.json", "triage.xlsx"]
         files = [out / name for name in names]
         reports.write_issues_csv(files[0], key_topics)
-        threads = {issue.id: workspace.threads(issue.id) for issue, _ in key_topics}
+        threads = workspace.threads_of_issues([issue.id for issue, _ in key_topics])
         reports.write_issues_json(files[1], key_topics, {s.id: s for s in corpus.suggestions}, threads)
         section = config["rank"]["theme"]
         candidates = workspace.theme_candidates()

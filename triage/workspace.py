@@ -25,7 +25,7 @@ from .embed import CachedEmbedder, Embedder, embedder_from_config, passage_text
 from .group_sums import Profile
 from .issue_book import IssueBook, Ranking
 from .issue_ids import carry_over_ids, format_id, id_number
-from .issues import IssueFinder, TextViews, day_of, item_profiles, threads_of, with_originals
+from .issues import IssueFinder, TextViews, day_of, item_profiles, threads_of_issues, with_originals
 from .linkage import rule_from_config
 from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
@@ -222,15 +222,17 @@ class Workspace:
         return self._views.profile(self._index.vectors[position], self._name_rows[position], self._word_rows[position],
                                    suggestion.submitter, day_of(suggestion.submitted_at))
 
-    def _rebuild_profiles(self) -> None:
-        """Issue profiles from membership: the sums over every member's vectors."""
+    def _rebuild_profiles(self, items: Sequence[Profile] = ()) -> None:
+        """Issue profiles from membership: the sums over every member's vectors. ``items`` are the first positions'
+        own profiles when the caller has just built them (they are absorbed into, so not to be used again)."""
         self._profiles = {}
         for issue_id, members in self._members.items():
             for position in members:
-                self._join_profile(issue_id, position)
+                self._join_profile(issue_id, position, items[position] if position < len(items) else None)
 
-    def _join_profile(self, issue_id: str, position: int) -> None:
-        item = self._item(position)
+    def _join_profile(self, issue_id: str, position: int, item: Profile | None = None) -> None:
+        if item is None:
+            item = self._item(position)
         if issue_id in self._profiles:
             self._profiles[issue_id].absorb(item)
         else:
@@ -564,7 +566,7 @@ class Workspace:
                 self._members[issue_id] = list(members)
                 for position in members:
                     self._issue_of[position] = issue_id
-            self._rebuild_profiles()
+            self._rebuild_profiles(items)
             for position in range(len(self.suggestions)):
                 if self._issue_of[position] is None:
                     self._place(position)
@@ -696,22 +698,28 @@ class Workspace:
     def threads(self, issue_id: str) -> list[tuple[str, list[str]]]:
         """The issue's threads (``issues.threads`` in the config): per thread the title of the member nearest its
         centre and the member ids; empty when the issue is one piece."""
+        return self.threads_of_issues([issue_id])[issue_id]
+
+    def threads_of_issues(self, issue_ids: Sequence[str]) -> dict[str, list[tuple[str, list[str]]]]:
+        """``threads`` of many issues, found together (one finder over all of them: see ``threads_of_issues``)."""
         with self._lock:
-            originals = [p for p in self._members.get(issue_id, []) if self.suggestions[p].duplicate_of is None]
             section = self.config["issues"]["threads"]
-            if len(originals) < 2 * section["min_size"]:
-                return []  # too few for two threads (``threads_of``): not worth building its members' profiles
-            groups = threads_of(self.finder, [self._item(p) for p in originals], section["strictness"],
-                                section["min_size"])
-            found = []
-            for group in groups:
-                positions = [originals[i] for i in group]
-                vectors = self._index.vectors[positions]
-                centre = positions[int(np.argmax(vectors @ vectors.sum(axis=0)))]
-                ids = {self.suggestions[p].id for p in positions}
-                reposts = [self.suggestions[p].id for p in self._members[issue_id]
-                           if self.suggestions[p].duplicate_of in ids]
-                found.append((self.suggestions[centre].title, sorted(ids) + sorted(reposts)))
+            originals = {issue_id: [p for p in self._members.get(issue_id, [])
+                                    if self.suggestions[p].duplicate_of is None] for issue_id in issue_ids}
+            # Too few for two threads: not worth building their members' profiles.
+            split = [issue_id for issue_id in issue_ids if len(originals[issue_id]) >= 2 * section["min_size"]]
+            profiles = [[self._item(p) for p in originals[issue_id]] for issue_id in split]
+            groups = threads_of_issues(self.finder, profiles, section["strictness"], section["min_size"])
+            found: dict[str, list[tuple[str, list[str]]]] = {issue_id: [] for issue_id in issue_ids}
+            for issue_id, threads in zip(split, groups):
+                for group in threads:
+                    positions = [originals[issue_id][i] for i in group]
+                    vectors = self._index.vectors[positions]
+                    centre = positions[int(np.argmax(vectors @ vectors.sum(axis=0)))]
+                    ids = {self.suggestions[p].id for p in positions}
+                    reposts = [self.suggestions[p].id for p in self._members[issue_id]
+                               if self.suggestions[p].duplicate_of in ids]
+                    found[issue_id].append((self.suggestions[centre].title, sorted(ids) + sorted(reposts)))
             return found
 
     def members(self, issue_id: str) -> list[Suggestion]:
