@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
@@ -20,6 +21,7 @@ triage：读取社会组织提交的协商意见，找出多家组织共同反�
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; ``argv`` ``None`` means the process is this command (the ``triage`` program)."""
     parser = argparse.ArgumentParser(prog="triage", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="<子命令>")
@@ -29,11 +31,22 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    # A batch command (``set_defaults(batch=True)``) run as the program keeps every object it builds until it ends,
+    # so the cycle collector has next to nothing to free (peak memory of the main job +6 MB without it), yet on
+    # messages_hot.xlsx its 1,279 passes over the growing heap took 1.5 CPU seconds, and the one on the way out 0.7.
+    # So it is off for such a command, and its objects frozen at the end so the interpreter's exit skips them too;
+    # never inside a longer-lived process (tests, the service), which passes ``argv``.
+    batch = argv is None and getattr(args, "batch", False)
+    if batch:
+        gc.disable()
     try:
         return int(args.func(args) or 0)
     except UserError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
+    finally:
+        if batch:
+            gc.freeze()
 
 
 class UserError(Exception):

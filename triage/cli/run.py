@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="输出目录（不存在则创建）")
     parser.add_argument("--embedder", metavar="NAME",
                         help="嵌入器：e5（默认，内置 multilingual-e5-small）、tfidf、st:<本地模型路径或缓存名>")
-    parser.set_defaults(func=run_main)
+    parser.set_defaults(func=run_main, batch=True)
 
 
 def run_main(args: argparse.Namespace) -> int:
