@@ -100,3 +100,22 @@ def test_incremental_linker_find_does_not_register():
     assert linker.add(original) is None
     assert linker.find(suggestion("c", TITLE, change(BODY, 40, "五"))) == "a"
     assert linker.add(suggestion("d", TITLE, BODY)) == "a"
+
+
+def test_cached_signatures_link_as_computed_ones(config, tmp_path):
+    # A batch (a run) stores its keys' signatures; a later run reads those and computes only its new texts' (here
+    # reposts of stored originals), and links exactly as without the cache.
+    items = [suggestion(f"s{k}", f"{TITLE}{k}", change(BODY, 10 + k, "某") if k % 2 else OTHER_BODY + str(k), k)
+             for k in range(60)]
+    items += [suggestion("near", TITLE + "1", change(items[1].body, 40, "五"), 100),
+              suggestion("near-2", TITLE + "0", OTHER_BODY[:-3] + "。0", 101)]
+    cached = {**config, "embed": {**config["embed"], "cache_dir": str(tmp_path / "cache")}}
+    uncached = {**config, "embed": {**config["embed"], "cache_dir": None}}
+    expected = link_duplicates([Suggestion(**vars(s)) for s in items], uncached)
+    assert expected["near"] == "s1" and expected["near-2"] == "s0"
+    link_duplicates([Suggestion(**vars(s)) for s in items[:60]], cached)  # stores the originals' signatures
+    assert (tmp_path / "cache" / "signatures.sqlite").is_file()
+    assert link_duplicates([Suggestion(**vars(s)) for s in items], cached) == expected
+    other = {**cached, "dedup": {**config["dedup"], "shingle": 3}}  # other settings never read those
+    assert link_duplicates([Suggestion(**vars(s)) for s in items], other) == link_duplicates(
+        [Suggestion(**vars(s)) for s in items], {**other, "embed": uncached["embed"]})

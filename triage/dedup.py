@@ -8,17 +8,24 @@ always names an original, never another repost.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
+from .embed.cache import stored_rows, text_hash
 from .records import Suggestion
 
 _NON_WORD = re.compile(r"[\W_]+")
 _PRIME = np.uint64((1 << 61) - 1)
 _SHINGLES_PER_SLICE = 50_000  # about 25 MB of hashes; smaller slices measured no faster
+# Batches of at least this many keys go through the signature cache; one-at-a-time adds compute theirs (well under
+# a millisecond, where storing it would cost a disk write).
+_CACHED_BATCH = 50
 Signature = tuple[np.ndarray, list[tuple[int, bytes]]]  # sorted shingle hashes, LSH buckets (band, rows' minima)
 
 
@@ -55,7 +62,7 @@ class DuplicateLinker:
     """Finds exact and near-duplicate reposts among the suggestions added so far."""
 
     def __init__(self, threshold: float = 0.85, shingle: int = 4, bands: int = 16, rows: int = 4,
-                 min_chars: int = 12, seed: int = 7):
+                 min_chars: int = 12, seed: int = 7, cache: str | Path | None = None):
         self.threshold = threshold
         self.shingle = shingle
         self.bands = bands
@@ -64,6 +71,7 @@ class DuplicateLinker:
         rng = np.random.default_rng(seed)
         self._a = rng.integers(1, int(_PRIME), size=bands * rows, dtype=np.uint64)
         self._b = rng.integers(0, int(_PRIME), size=bands * rows, dtype=np.uint64)
+        self.cache = SignatureCache(cache, self._settings()) if cache is not None else None
         self._by_key: dict[str, str] = {}
         self._leaders: dict[tuple[int, bytes], str] = {}
         # Sorted shingle hashes of each original: 8 bytes a shingle, where a Python set would take ten times that.
@@ -76,21 +84,37 @@ class DuplicateLinker:
     def _signature(self, key: str) -> Signature:
         return self._signatures([key])[key]
 
-    def _signatures(self, keys: Sequence[str]) -> dict[str, Signature]:
-        """Each key's sorted shingle hashes (CRC-32 of the shingle's UTF-8) and LSH buckets, computed in numpy a
-        slice of keys at a time (shingle by shingle in Python, messages_hot.xlsx took 2.5 CPU seconds, now 1);
-        slices of about ``_SHINGLES_PER_SLICE`` shingles bound the (shingles x permutations) matrix."""
-        keys, found, start = list(dict.fromkeys(keys)), {}, 0
-        while start < len(keys):
-            stop, shingles = start + 1, len(keys[start])
-            while stop < len(keys) and shingles + len(keys[stop]) <= _SHINGLES_PER_SLICE:
-                shingles += len(keys[stop])
-                stop += 1
-            found.update(self._slice_signatures(keys[start:stop]))
-            start = stop
-        return found
+    def _settings(self) -> str:
+        """A digest of what decides a key's signature: shingle length and the permutations."""
+        parts = [str(self.shingle), str(self.rows), self._a.tobytes().hex(), self._b.tobytes().hex()]
+        return hashlib.sha256("/".join(parts).encode("ascii")).hexdigest()[:16]
 
-    def _slice_signatures(self, keys: list[str]) -> dict[str, Signature]:
+    def _signatures(self, keys: Sequence[str]) -> dict[str, Signature]:
+        """Each key's sorted shingle hashes (CRC-32 of the shingle's UTF-8) and LSH buckets: from the cache where it
+        has them, the rest computed in numpy a slice of keys at a time (shingle by shingle in Python,
+        messages_hot.xlsx took 2.5 CPU seconds, in numpy 1, from the cache 0.1); slices of about
+        ``_SHINGLES_PER_SLICE`` shingles bound the (shingles x permutations) matrix."""
+        keys = list(dict.fromkeys(keys))
+        cache = self.cache if len(keys) >= _CACHED_BATCH else None
+        found = cache.read(keys) if cache is not None else {}
+        missing, start = [key for key in keys if key not in found], 0
+        computed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        while start < len(missing):
+            stop, shingles = start + 1, len(missing[start])
+            while stop < len(missing) and shingles + len(missing[stop]) <= _SHINGLES_PER_SLICE:
+                shingles += len(missing[stop])
+                stop += 1
+            computed.update(self._slice_signatures(missing[start:stop]))
+            start = stop
+        if computed and cache is not None:
+            cache.write(computed)
+        found.update(computed)
+        width = self.rows * 8  # bytes of a band's minima
+        return {key: (shingles, [(band, raw[band * width:(band + 1) * width]) for band in range(self.bands)])
+                for key, (shingles, minima) in found.items() for raw in (minima.tobytes(),)}
+
+    def _slice_signatures(self, keys: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each key's sorted shingle hashes and its minimum under each permutation."""
         lengths = np.array([len(key) for key in keys], dtype=np.int64)
         counts = np.maximum(1, lengths - self.shingle + 1)  # a key shorter than a shingle is one shingle
         first = np.cumsum(counts) - counts  # each key's first shingle
@@ -109,10 +133,7 @@ class DuplicateLinker:
         hashed += self._b[:, None]
         hashed %= _PRIME
         minima = np.minimum.reduceat(hashed, bounds[:-1], axis=1).T.copy()
-        width = self.rows
-        return {key: (distinct[bounds[k]:bounds[k + 1]],
-                      [(band, minima[k, band * width:(band + 1) * width].tobytes()) for band in range(self.bands)])
-                for k, key in enumerate(keys)}
+        return {key: (distinct[bounds[k]:bounds[k + 1]], minima[k]) for k, key in enumerate(keys)}
 
     def find(self, suggestion: Suggestion) -> str | None:
         """The id of the original this suggestion repeats, or ``None``; registers nothing."""
@@ -174,15 +195,54 @@ class DuplicateLinker:
         return shared / (len(x) + len(y) - shared) if len(x) or len(y) else 0.0
 
 
-def linker_from_config(config: dict) -> DuplicateLinker:
+class SignatureCache:
+    """Keys' shingle hashes and MinHash minima on disk beside the token cache, under a digest of the linker's
+    settings (``DuplicateLinker._settings``): a run over the same texts never hashes them again."""
+
+    def __init__(self, path: str | Path, settings: str):
+        self.path = Path(path)
+        self.settings = settings
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS signatures (linker TEXT, hash TEXT, shingles BLOB, minima BLOB,"
+                       " PRIMARY KEY (linker, hash))")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30)
+
+    def read(self, keys: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """What the cache holds for ``keys`` (each key's shingle hashes and minima)."""
+        by_hash = {text_hash(key): key for key in keys}
+        with self._connect() as db:
+            rows = list(stored_rows(db, "SELECT hash, shingles, minima FROM signatures WHERE linker = ? AND hash IN"
+                                        " ({marks})", self.settings, list(by_hash)))
+        return {by_hash[digest]: (np.frombuffer(shingles, dtype=np.uint32).astype(np.uint64),
+                                  np.frombuffer(minima, dtype=np.uint64))
+                for digest, shingles, minima in rows}
+
+    def write(self, signatures: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Store keys' signatures; shingle hashes are CRC-32s, so in four bytes each."""
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO signatures VALUES (?, ?, ?, ?)",
+                           [(self.settings, text_hash(key), shingles.astype(np.uint32).tobytes(), minima.tobytes())
+                            for key, (shingles, minima) in signatures.items()])
+
+
+def linker_from_config(config: dict, cached: bool = False) -> DuplicateLinker:
+    """The configured linker; ``cached``: its batches' signatures kept in the vector cache's folder, if it has one."""
+    from .embed import cache_folder
+
     section = config.get("dedup", {})
-    return DuplicateLinker(threshold=section.get("threshold", 0.85), shingle=section.get("shingle", 4))
+    folder = cache_folder(config) if cached else None
+    return DuplicateLinker(threshold=section.get("threshold", 0.85), shingle=section.get("shingle", 4),
+                           cache=folder / "signatures.sqlite" if folder is not None else None)
 
 
 def link_duplicates(suggestions: Sequence[Suggestion], config: dict,
                     linker: DuplicateLinker | None = None) -> dict[str, str]:
-    """Set ``duplicate_of`` on every repost, earliest submission first, and return the links (id -> original)."""
-    linker = linker or linker_from_config(config)
+    """Set ``duplicate_of`` on every repost, earliest submission first, and return the links (id -> original).
+    Without a ``linker``, the configured one with its signatures cached: a run reads the same texts again and again."""
+    linker = linker or linker_from_config(config, cached=True)
     order = sorted(range(len(suggestions)), key=lambda i: (suggestions[i].submitted_at or datetime.max, i))
     links: dict[str, str] = {}
     for i, original in zip(order, linker.add_all([suggestions[i] for i in order])):
