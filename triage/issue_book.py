@@ -162,8 +162,7 @@ class IssueBook:
 
     def _describe(self, issue_id: str, indices: Sequence[int], vectors: np.ndarray) -> LiveIssue:
         described = label.described_members(indices, self._suggestions)
-        words = Counter(w for i in described for w in self._tokens[i])
-        self._keywords.add(words)
+        words = self._keywords.add_documents(self._tokens[i] for i in described)
         originals = [i for i in indices if not self._suggestions[i].duplicate_of]
         return LiveIssue(label.describe_issue(issue_id, indices, self._suggestions, vectors), self, originals,
                          described, words)

@@ -13,6 +13,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,17 @@ class TermMatcher:
     def _find(self, tokens: Sequence[str]) -> set[str]:
         found = set()
         prefixes, groups_of = self._prefixes, self._groups_of
-        for start in range(len(tokens)):
-            joined = ""
-            for token in tokens[start:start + self.max_span]:
-                joined += token
+        starts = prefixes.intersection(tokens)  # the tokens a term can start with: most tokens are none of them
+        if not starts:
+            return found
+        for start, token in enumerate(tokens):
+            if token not in starts:
+                continue
+            joined = token
+            if joined in groups_of:
+                found.add(joined)
+            for following in tokens[start + 1:start + self.max_span]:
+                joined += following
                 if joined not in prefixes:
                     break
                 if joined in groups_of:
@@ -145,6 +153,17 @@ class RunningClassTfidf:
         self.words += counts.total()
         self._idf = {}
 
+    def add_documents(self, documents: Iterable[Sequence[str]]) -> Counter[str]:
+        """``add`` the class made of these documents' words; returns its counts (for ``remove``). Counted from the
+        word lists themselves, which ``Counter`` does in C, rather than merged from the class's counts."""
+        counts: Counter[str] = Counter()
+        for words in documents:
+            counts.update(words)
+            self.frequency.update(words)
+        self.words += counts.total()
+        self._idf = {}
+        return counts
+
     def remove(self, counts: Counter[str]) -> None:
         self.frequency.subtract(counts)
         self.words -= counts.total()
@@ -181,7 +200,7 @@ class RunningClassTfidf:
 
 def by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """A class's words with their counts, most frequent first, as ``RunningClassTfidf.top_words`` reads them."""
-    return sorted(counts.items(), key=lambda item: -item[1])
+    return sorted(counts.items(), key=itemgetter(1), reverse=True)  # stable: equal counts keep their order
 
 
 class LiveKeywords:
