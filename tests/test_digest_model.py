@@ -221,3 +221,22 @@ def test_the_wording_counts_n_grams_exactly_as_the_training_vectoriser_does():
     norms = np.sqrt((weighted ** 2).sum(axis=1))
     expected = 2.0 * weighted / np.where(norms == 0, 1.0, norms)[:, None]
     assert np.allclose(TextTerms(terms, idf, 2, 3, 2.0).transform(suggestions).toarray(), expected, rtol=0, atol=1e-12)
+
+
+def test_cached_feature_values_score_as_computed_ones_and_other_features_never_read_them(tiny_model, spec, tmp_path):
+    from triage.digest_model import Feature, FeatureCache
+
+    suggestions, _ = labelled_set()
+    cache = FeatureCache(spec, tmp_path / "features.sqlite")
+    cache.values(suggestions[:10])  # a first run stores these
+    values = cache.values(suggestions)  # a second reads them and computes the rest
+    assert np.array_equal(values, spec.values(suggestions))
+    assert [s.to_dict() for s in tiny_model.scores(suggestions, values)] == [
+        s.to_dict() for s in tiny_model.scores(suggestions)]
+    # Features that match differently (here: the place feature made title-only) are kept apart.
+    changed = FeatureSpec(tuple(Feature(f.name, f.quality, "title" if f.name == "place" else f.where, f.patterns)
+                                for f in spec.features), spec.ngram_min, spec.ngram_max, spec.min_df, spec.terms,
+                          spec.text_weight, spec.C)
+    assert not np.array_equal(changed.values(suggestions), values)
+    assert np.array_equal(FeatureCache(changed, tmp_path / "features.sqlite").values(suggestions),
+                          changed.values(suggestions))

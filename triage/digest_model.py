@@ -18,6 +18,7 @@ training code nor a pickle.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -33,6 +34,7 @@ from scipy import sparse
 
 from .records import Score, Suggestion
 from .term_counts import TermCounter
+from .text_cache import TextCache
 
 FORMAT_VERSION = 1
 QUALITIES = ("targeted", "valuable", "feasible")
@@ -119,6 +121,29 @@ class FeatureSpec:
         """The readable features, one row per suggestion, columns in ``features`` order."""
         return np.array([[f.value(s) for f in self.features] for s in suggestions], dtype=float).reshape(
             len(suggestions), len(self.features))
+
+
+class FeatureCache:
+    """The readable features' values of suggestions, on disk beside the vector cache under a digest of the features,
+    so a run over texts seen before does not match the features' patterns again (on messages_hot.xlsx, about one CPU
+    second of scoring the digest, nearly all of it). A value is what ``FeatureSpec.values`` computes, to the bit."""
+
+    def __init__(self, spec: FeatureSpec, path: str | Path):
+        self.spec = spec
+        features = json.dumps([f.to_dict() for f in spec.features], ensure_ascii=False, sort_keys=True)
+        self._texts = TextCache(path, "feature_values", hashlib.sha256(features.encode("utf-8")).hexdigest()[:16])
+
+    def values(self, suggestions: Sequence[Suggestion]) -> np.ndarray:
+        """``spec.values`` of the suggestions: stored rows where there are some, the rest computed and stored."""
+        keys = [f"{s.title}\0{s.text}" for s in suggestions]  # all a feature reads (``Feature.value``)
+        found = {key: np.frombuffer(blob, dtype=np.float64) for key, blob in self._texts.read(keys).items()}
+        by_key = dict(zip(keys, suggestions))
+        missing = [key for key in by_key if key not in found]
+        if missing:
+            computed = self.spec.values([by_key[key] for key in missing])
+            self._texts.write({key: row.tobytes() for key, row in zip(missing, computed)})
+            found.update(zip(missing, computed))
+        return np.array([found[key] for key in keys], dtype=float).reshape(len(keys), len(self.spec.features))
 
 
 class TextTerms:
@@ -220,9 +245,11 @@ class DigestModel:
                               self.text_.transform(suggestions)]).tocsr()
 
     # -- answering ----------------------------------------------------------------------------------------------
-    def logit_parts(self, suggestions: Sequence[Suggestion]) -> dict[str, dict[str, np.ndarray]]:
-        """Per outcome, per group (the three qualities and 用语), each suggestion's part of the logit."""
-        values = self.spec.values(suggestions)
+    def logit_parts(self, suggestions: Sequence[Suggestion],
+                    values: np.ndarray | None = None) -> dict[str, dict[str, np.ndarray]]:
+        """Per outcome, per group (the three qualities and 用语), each suggestion's part of the logit. ``values`` are
+        the suggestions' readable features (``spec.values``) when the caller has them (``FeatureCache``)."""
+        values = self.spec.values(suggestions) if values is None else values
         terms = self.text_.transform(suggestions) if self.text_ is not None else None
         parts: dict[str, dict[str, np.ndarray]] = {}
         for outcome in self.OUTCOMES:
@@ -234,9 +261,10 @@ class DigestModel:
             parts[outcome] = groups
         return parts
 
-    def _split(self, suggestions: Sequence[Suggestion]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def _split(self, suggestions: Sequence[Suggestion],
+               values: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """The breakdown per part (adding up to the score) and each part's mean logit over the two outcomes."""
-        parts = self.logit_parts(suggestions)
+        parts = self.logit_parts(suggestions, values)
         total = {part: np.zeros(len(suggestions)) for part in PARTS}
         logits = {part: np.zeros(len(suggestions)) for part in PARTS}
         for outcome in self.OUTCOMES:
@@ -255,13 +283,13 @@ class DigestModel:
         parts = self.logit_parts(suggestions)
         return sum(0.5 * _sigmoid(self.intercepts_[o] + sum(parts[o].values())) for o in self.OUTCOMES)
 
-    def scores(self, suggestions: Sequence[Suggestion]) -> list[Score]:
+    def scores(self, suggestions: Sequence[Suggestion], values: np.ndarray | None = None) -> list[Score]:
         """Each suggestion's score with its breakdown, whose parts add up to the score exactly. ``factors`` puts
         each part on a 0–1 scale: the sigmoid of its share of the logit, so 0.5 means it said nothing either way
-        (for ``base``, the base score itself)."""
+        (for ``base``, the base score itself). ``values`` as for ``logit_parts``."""
         if not suggestions:
             return []
-        total, logits = self._split(suggestions)
+        total, logits = self._split(suggestions, values)
         result = []
         for i in range(len(suggestions)):
             breakdown = {part: float(total[part][i]) for part in PARTS}

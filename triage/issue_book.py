@@ -23,7 +23,12 @@ from typing import overload
 import numpy as np
 
 from . import label, rank
+from .digest_model import FeatureCache
+from .embed import cache_folder
 from .records import Issue, Score, Suggestion
+
+# Batches of at least this many originals have their digest feature values cached (see ``IssueBook._score_new``).
+_CACHED_BATCH = 50
 
 
 class LiveIssue(label.LiveKeywords, Issue):
@@ -96,6 +101,8 @@ class IssueBook:
         self._assigner = label.topic_assigner_from_config(config)
         self._priorities = rank.priority_matcher_from_config(config)
         self._digest_model = rank.digest_model_from_config(config)
+        self._cache_folder = cache_folder(config)
+        self._feature_cache: FeatureCache | None = None  # opened by the first batch scored
         self.version = 0
         self._issues: dict[str, LiveIssue] = {}
         self._ordered: dict[str, LiveIssue] = {}
@@ -248,9 +255,17 @@ class IssueBook:
         return score
 
     def _score_new(self) -> None:
-        """Score the originals stored since the last call, in one batch."""
+        """Score the originals stored since the last call, in one batch; a load's feature values go through the
+        cache (``digest_model.FeatureCache``), one suggestion's are computed (a disk write would cost more)."""
         new = sorted(p for p in self._stale_scores if not self._suggestions[p].duplicate_of)
-        for position, score in zip(new, self._digest_model.scores([self._suggestions[p] for p in new])):
+        batch = [self._suggestions[p] for p in new]
+        values = None
+        if len(batch) >= _CACHED_BATCH and self._cache_folder is not None:
+            if self._feature_cache is None:
+                self._feature_cache = FeatureCache(self._digest_model.spec,
+                                                   self._cache_folder / "digest_features.sqlite")
+            values = self._feature_cache.values(batch)
+        for position, score in zip(new, self._digest_model.scores(batch, values)):
             self._digest_scores[position], self._digest_values[position] = score, score.value
         self._stale_scores.clear()
 

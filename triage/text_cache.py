@@ -1,0 +1,42 @@
+"""Per-text results on disk, beside the vector cache: what a run computed from a text, read back by the next run.
+
+One SQLite table per kind of result, keyed by a digest of the settings that decide the result and the sha256 of the
+text, so changed settings never return a result computed the old way. Used for the digest model's feature values
+(``digest_model.FeatureCache``).
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .embed.cache import stored_rows, text_hash
+
+
+class TextCache:
+    """Blobs by text in table ``table`` of the SQLite file ``path``, under ``settings`` (a digest)."""
+
+    def __init__(self, path: str | Path, table: str, settings: str):
+        self.path = Path(path)
+        self.table = table
+        self.settings = settings
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {table} (settings TEXT, hash TEXT, value BLOB,"
+                       " PRIMARY KEY (settings, hash))")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30)
+
+    def read(self, texts: Sequence[str]) -> dict[str, bytes]:
+        """What the cache holds for these texts, by text."""
+        by_hash = {text_hash(text): text for text in texts}
+        with self._connect() as db:
+            return {by_hash[digest]: value for digest, value in stored_rows(
+                db, f"SELECT hash, value FROM {self.table} WHERE settings = ? AND hash IN ({{marks}})", self.settings,
+                list(by_hash))}
+
+    def write(self, values: Mapping[str, bytes]) -> None:
+        with self._connect() as db:
+            db.executemany(f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?, ?)",
+                           [(self.settings, text_hash(text), value) for text, value in values.items()])
