@@ -50,11 +50,12 @@ def test_held_out_issues_are_never_trained_on_and_each_is_scored_once(problem, m
     monkeypatch.setattr(linkage_fit, "training_pairs", recording)
     report = cross_validate(problem, gold, k=3, inner=2)
     assert sorted(i["id"] for i in report["issues"]) == sorted(g["id"] for g in gold)
-    # Per outer fold: 2 inner fits and the fold's final fit, none of which saw a held-out member.
-    assert len(trained_on) == 3 * (2 + 1)
+    # Per outer fold: the first fit (its own levels), 2 inner fits and the fold's final fit, none of which saw a
+    # held-out member.
+    assert len(trained_on) == 3 * (1 + 2 + 1)
     for number, fold in enumerate(report["folds"]):
         held = set().union(*problem.positions([g for g in gold if g["id"] in fold["issues"]]))
-        assert all(not (members & held) for members in trained_on[3 * number:3 * number + 3])
+        assert all(not (members & held) for members in trained_on[4 * number:4 * number + 4])
     assert report["mean_f1"] == pytest.approx(sum(i["f1"] for i in report["issues"]) / len(gold), abs=1e-4)
     assert 0 <= report["baseline_mean_f1"] <= 1
 
