@@ -240,3 +240,12 @@ def test_cached_feature_values_score_as_computed_ones_and_other_features_never_r
     assert not np.array_equal(changed.values(suggestions), values)
     assert np.array_equal(FeatureCache(changed, tmp_path / "features.sqlite").values(suggestions),
                           changed.values(suggestions))
+
+
+def test_a_feature_cache_that_cannot_be_written_still_gives_the_values(spec, tmp_path):
+    from triage.digest_model import FeatureCache
+
+    suggestions, _ = labelled_set()
+    (tmp_path / "file").write_text("not a folder")
+    cache = FeatureCache(spec, tmp_path / "file" / "features.sqlite")  # its folder cannot be made
+    assert np.array_equal(cache.values(suggestions), spec.values(suggestions))
