@@ -238,8 +238,8 @@ class ThemeFinder:
                     stem[i:j] for i in range(len(stem)) for j in range(i + 1, len(stem) + 1)) if len(stem) >= 2 \
                     else frozenset()
             inside_names |= inside
-        like = self._word_like  # filled for every token by ``read``
-        return tuple([t for t in tokens if like[t] and t not in inside_names])
+        words = filter(self._word_like.__getitem__, tokens)  # filled for every token by ``read``
+        return tuple([t for t in words if t not in inside_names] if inside_names else words)
 
     def read_issue(self, issue: Issue, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],
                    position: Mapping[str, int]) -> IssueReading:
@@ -427,7 +427,9 @@ class ThemeBook:
         dates = [s.submitted_at for s in originals if s.submitted_at is not None]
         places = list(dict.fromkeys([s.district for s in originals if s.district]
                                     + [p for issue in group if (p := self.finder.issue(issue.id).place)]))
-        words = Counter(chain.from_iterable(self.finder.issue(issue.id).theme_words.elements() for issue in group))
+        words: Counter[str] = Counter()
+        for issue in group:  # counts added word by word, not counted again one element at a time
+            words.update(self.finder.issue(issue.id).theme_words)
         figures = Theme(
             id=theme_id, label=self.finder.labels_[theme_id],
             source="words" if theme_id.startswith(WORD_THEME_PREFIX) else "lexicon",
