@@ -99,6 +99,48 @@ def test_xlsx_excel_serial_number_in_a_date_column(write_xlsx):
     assert suggestion.submitted_at == datetime(2019, 11, 5, 10, 31, 50)
 
 
+def test_xlsx_reads_every_kind_of_cell_as_openpyxl_does(tmp_path):
+    # Sheets are read from their XML (triage.intake.plain_xlsx), with openpyxl where that reader cannot be sure:
+    # either way every cell must come back as openpyxl gives it, dates, gaps and blank rows included.
+    import openpyxl
+
+    from triage.intake.readers import _openpyxl_rows, _read_xlsx
+    from triage.xlsx import write_xlsx
+
+    def workbook(rows, name, number_format=None, date1904=False):
+        book = openpyxl.Workbook()
+        book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904 if date1904 else book.epoch
+        sheet = book.active
+        for row in rows:
+            sheet.append(row)
+        sheet["H7"] = 7  # a cell beyond the others: rows are padded to the sheet's width
+        if number_format:
+            sheet["D2"].number_format = number_format
+        path = tmp_path / name
+        book.save(path)
+        return path
+
+    rows = [["id", "title", None, "when", "count", "flag", "error"],
+            [1, "路灯 & <不亮>", "  前后有空格 ", datetime(2019, 11, 5, 10, 31, 38, 250000), 2.5, True, "=1/0"],
+            [],
+            [None, "x005F_转义", None, 43774.4387731481, -3, False, None],
+            ["2", "第二行", "正文\n两行", "2019/11/06 08:00:00", 10 ** 12, None, "#N/A"]]
+    paths = [workbook(rows, "plain.xlsx"), workbook(rows, "custom.xlsx", 'yyyy"年"m"月"d"日"'),
+             workbook(rows, "duration.xlsx", "[h]:mm:ss"), workbook(rows, "mac.xlsx", date1904=True),
+             workbook([["t", "when"], ["早", datetime(1900, 1, 15)], ["时", 0.5]], "early.xlsx"),
+             write_xlsx(tmp_path / "inline.xlsx", [("s", [["title", "body"], ["=不是公式", " 留白 "], [1.5, 7]])])]
+    for path in paths:
+        table = _read_xlsx(path)
+        assert (table.header, table.rows, table.blank_rows) == _rows_table(path, _openpyxl_rows(path)), path.name
+
+
+def _rows_table(path, rows):
+    from triage.intake.readers import _rows_to_table
+
+    table = _rows_to_table(str(path), rows)
+    return table.header, table.rows, table.blank_rows
+
+
 def test_jsonl_objects_broken_lines_and_non_objects(write_jsonl):
     path = write_jsonl([
         {"id": "J1", "title": "公交站台缺少遮雨棚", "body": "雨天候车无处躲雨", "submitted_at": "2024-03-01 09:30",

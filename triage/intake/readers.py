@@ -107,6 +107,18 @@ def _read_csv(path: Path) -> RawTable:
 
 
 def _read_xlsx(path: Path) -> RawTable:
+    """The first sheet, read from its XML by ``plain_xlsx`` where it can give exactly openpyxl's values, else by
+    openpyxl, which also names what is wrong with a damaged file."""
+    from .plain_xlsx import read_rows
+
+    try:
+        rows = read_rows(path)
+    except Exception:  # not one plain_xlsx reads, or not readable: openpyxl reads it, or says why it cannot
+        rows = _openpyxl_rows(path)
+    return _rows_to_table(str(path), rows)
+
+
+def _openpyxl_rows(path: Path) -> list[tuple[int, list[Any]]]:
     import openpyxl
 
     try:
@@ -115,10 +127,9 @@ def _read_xlsx(path: Path) -> RawTable:
         raise FormatError(f"{path}: 不是可读取的 XLSX 文件（{error}）") from None
     try:
         sheet = workbook.worksheets[0]
-        rows = [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        return [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
     finally:
         workbook.close()
-    return _rows_to_table(str(path), rows)
 
 
 def _refuse_constant(name: str) -> float:
