@@ -104,34 +104,34 @@ def test_pair_features_are_means_over_member_pairs():
     assert features["unnamed"] == 1.0
 
 
+def _unit(*values: float) -> Profile:
+    vector = np.array(values, dtype=np.float64)
+    return Profile.of_item(vector / np.linalg.norm(vector), {}, {})
+
+
+def _sub_problems(n: int) -> tuple[list[Profile], list[Profile]]:
+    """Two sub-problems of n members each, 0.85 apart by cosine, each tight (> 0.99 inside)."""
+    return ([_unit(1.0, 0.0, 0.02 * i) for i in range(n)], [_unit(0.85, 0.527, 0.02 * i) for i in range(n)])
+
+
 def test_an_issue_of_two_tight_sub_problems_shows_them_as_two_threads():
     from triage.issues import CosineRule, threads_of
 
-    def unit(*values):
-        vector = np.array(values, dtype=np.float64)
-        return Profile.of_item(vector / np.linalg.norm(vector), {}, {})
-
-    # Two sub-problems 0.85 apart by cosine, each tight (> 0.99 inside): one issue at 0.8, two threads at 0.9.
-    permits = [unit(1.0, 0.0, 0.02 * i) for i in range(3)]
-    flue = [unit(0.85, 0.527, 0.02 * i) for i in range(3)]
+    # One issue at 0.8, two threads at 0.9.
+    permits, flue = _sub_problems(3)
     finder = IssueFinder(CosineRule(0.8), k=5)
     assert sorted(sorted(t) for t in threads_of(finder, permits + flue, strictness=0.5)) == [[0, 1, 2], [3, 4, 5]]
     # One tight group is one piece: no threads.
-    assert threads_of(finder, permits + [unit(1.0, 0.01, 0.0)], strictness=0.5) == []
+    assert threads_of(finder, permits + [_unit(1.0, 0.01, 0.0)], strictness=0.5) == []
 
 
 def test_threads_of_many_issues_found_together_are_each_issues_own():
     from triage.issues import CosineRule, threads_of, threads_of_issues
 
-    def unit(*values):
-        vector = np.array(values, dtype=np.float64)
-        return Profile.of_item(vector / np.linalg.norm(vector), {}, {})
-
-    permits = [unit(1.0, 0.0, 0.02 * i) for i in range(4)]
-    flue = [unit(0.85, 0.527, 0.02 * i) for i in range(4)]
+    permits, flue = _sub_problems(4)
     finder = IssueFinder(CosineRule(0.8), k=5)
     # Eight members (more than k + 1: a neighbour graph of its own), one piece, two members (too few for threads).
-    issues = [permits + flue, permits[:3] + [unit(1.0, 0.01, 0.0)], flue[:2]]
+    issues = [permits + flue, permits[:3] + [_unit(1.0, 0.01, 0.0)], flue[:2]]
     together = threads_of_issues(finder, issues, strictness=0.5)
     assert together == [threads_of(finder, items, strictness=0.5) for items in issues]
     assert sorted(sorted(t) for t in together[0]) == [[0, 1, 2, 3], [4, 5, 6, 7]]
