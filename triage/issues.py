@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import heapq
 import math
-from collections import Counter
 from itertools import repeat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,43 +47,72 @@ class TextViews:
         self.name_vectoriser_: TfidfVectors | None = None
         self.word_vectoriser_: TfidfVectors | None = None
         self.name_words_: frozenset[int] = frozenset()
+        self._rarity: list[float] = []
 
-    def _name_documents(self, titles: Sequence[str], bodies: Sequence[str]) -> list[str]:
-        return [" ".join(self.names.of_suggestion(t, b)) for t, b in zip(titles, bodies)]
+    def _names_of(self, titles: Sequence[str], bodies: Sequence[str]) -> list[list[str]]:
+        return [self.names.of_suggestion(t, b) for t, b in zip(titles, bodies)]
 
     def fit(self, titles: Sequence[str], bodies: Sequence[str], tokens: Sequence[Sequence[str]]) -> "TextViews":
         """Learn both vocabularies; a view whose corpus has no term at all stays empty rather than failing."""
-        self.name_vectoriser_ = _fitted(TfidfVectors(CharNgrams(2, 3)),
-                                        self._name_documents(titles, bodies))
-        # min_df=2: a word only one suggestion uses cannot tie two suggestions together.
-        self.word_vectoriser_ = _fitted(TfidfVectors(_as_is, min_df=2),
-                                        [list(t) for t in tokens])
-        # Words that are mostly used inside the names suggestions mention (金域, 蓝湾 of 万科金域蓝湾) say where, not
-        # what; a word also used elsewhere at least as often (施工, 停车) describes problems.
-        vocabulary = self.word_vectoriser_.vocabulary_ if self.word_vectoriser_ is not None else {}
-        inside, used = Counter(), Counter()
-        for title, body, words in zip(titles, bodies, tokens):
-            found = self.names.of_suggestion(title, body)
-            for word in set(words) & vocabulary.keys():
-                used[word] += 1
-                inside[word] += any(word in name for name in found)
-        self.name_words_ = frozenset(vocabulary[w] for w, n in inside.items() if 2 * n >= used[w])
+        self.fit_transform(titles, bodies, tokens)
         return self
+
+    def fit_transform(self, titles: Sequence[str], bodies: Sequence[str],
+                      tokens: Sequence[Sequence[str]]) -> tuple[list[SparseRow], list[SparseRow]]:
+        """``fit``, then ``transform`` of the same suggestions, reading each text's names once."""
+        names = self._names_of(titles, bodies)
+        documents = [" ".join(found) for found in names]
+        words = [list(t) for t in tokens]
+        self.name_vectoriser_ = _fitted(TfidfVectors(CharNgrams(2, 3)), documents)
+        # min_df=2: a word only one suggestion uses cannot tie two suggestions together.
+        self.word_vectoriser_ = _fitted(TfidfVectors(_as_is, min_df=2), words)
+        word_matrix = self.word_vectoriser_.transform(words) if self.word_vectoriser_ is not None else None
+        self.name_words_ = self._name_words(names, word_matrix)
+        if self.word_vectoriser_ is not None:
+            idf = self.word_vectoriser_.idf_
+            self._rarity = ((idf - 1.0) / max(float(idf.max()) - 1.0, 1e-9)).tolist()
+        return (_transform(self.name_vectoriser_, documents),
+                _rows(word_matrix) if word_matrix is not None else [{} for _ in words])
+
+    def _name_words(self, names: Sequence[list[str]], word_matrix: sp.csr_matrix | None) -> frozenset[int]:
+        """Words that are mostly used inside the names suggestions mention (金域, 蓝湾 of 万科金域蓝湾) say where, not
+        what; a word also used elsewhere at least as often (施工, 停车) describes problems. Counted per suggestion:
+        of those using the word, how many have it inside one of their names."""
+        if word_matrix is None:
+            return frozenset()
+        vocabulary = self.word_vectoriser_.vocabulary_
+        inside_name: dict[str, np.ndarray] = {}  # a name -> the vocabulary's words found inside it
+        rows, columns = [], []
+        for row, found in enumerate(names):
+            if not found:
+                continue
+            for name in found:
+                if name not in inside_name:
+                    parts = {name[i:j] for i in range(len(name) + 1) for j in range(i, len(name) + 1)}
+                    inside_name[name] = np.array(sorted(vocabulary[w] for w in parts if w in vocabulary),
+                                                 dtype=np.int64)
+            ids = np.unique(np.concatenate([inside_name[name] for name in found]))
+            rows.append(np.full(len(ids), row))
+            columns.append(ids)
+        used = np.bincount(word_matrix.indices, minlength=word_matrix.shape[1])
+        inside = np.zeros(word_matrix.shape[1])
+        if rows:
+            named = sp.csr_matrix((np.ones(sum(map(len, columns))), (np.concatenate(rows), np.concatenate(columns))),
+                                  shape=word_matrix.shape)
+            inside = np.asarray(named.multiply(word_matrix != 0).sum(axis=0)).ravel()
+        return frozenset(np.flatnonzero((used > 0) & (2 * inside >= used)).tolist())
 
     def transform(self, titles: Sequence[str], bodies: Sequence[str],
                   tokens: Sequence[Sequence[str]]) -> tuple[list[SparseRow], list[SparseRow]]:
         """Per suggestion, its name row and its word row (unit length, sparse)."""
-        return (_transform(self.name_vectoriser_, self._name_documents(titles, bodies)),
+        return (_transform(self.name_vectoriser_, [" ".join(found) for found in self._names_of(titles, bodies)]),
                 _transform(self.word_vectoriser_, [list(t) for t in tokens]))
 
     def rarity(self, words: SparseRow) -> SparseRow:
         """How rare each word of a word row is in the fitted corpus: 1 for a word two suggestions use, about 0 for
         one that most use (inverse document frequency, scaled)."""
-        if self.word_vectoriser_ is None:
-            return {}
-        idf = self.word_vectoriser_.idf_
-        top = max(float(idf.max()) - 1.0, 1e-9)
-        return {key: (float(idf[key]) - 1.0) / top for key in words}
+        rarity = self._rarity
+        return {key: rarity[key] for key in words}
 
     def problem_words(self, words: SparseRow) -> SparseRow:
         """A word row without the words of names, at unit length: *what* the suggestion is about, not where."""
@@ -166,19 +194,16 @@ class CosineRule:
 def neighbour_graph(index: NeighbourIndex, k: int,
                     progress: Callable[[float], None] | None = None) -> list[set[int]]:
     """Each position's k nearest neighbours, made symmetric: the only pairs a finder compares."""
-    report = progress or (lambda fraction: None)
     n = len(index)
-    adjacency: list[set[int]] = [set() for _ in range(n)]
-    for start in range(0, n, 2048):
-        chunk = np.arange(start, min(n, start + 2048))
-        ids, _ = index.search(index.vectors[chunk], k + 1)
-        for i, row in zip(chunk, ids):
-            for j in row:
-                if j >= 0 and j != i:
-                    adjacency[i].add(int(j))
-                    adjacency[int(j)].add(int(i))
-        report(min(1.0, (start + len(chunk)) / max(1, n)))
-    return adjacency
+    ids, _ = index.search(index.vectors, k + 1, progress)
+    rows = np.repeat(np.arange(n), ids.shape[1])
+    columns = ids.ravel()
+    kept = (columns >= 0) & (columns != rows)
+    rows, columns = rows[kept], columns[kept]
+    both = np.unique(np.concatenate((rows * n + columns, columns * n + rows)))
+    starts = np.searchsorted(both, np.arange(n + 1) * n)
+    neighbours = (both % n).tolist()
+    return [set(neighbours[start:end]) for start, end in zip(starts[:-1], starts[1:])]
 
 
 class IssueFinder:

@@ -1,28 +1,45 @@
 """Nearest-neighbour search over unit vectors that grows one suggestion at a time.
 
 Exact search (blocked matrix products, never an n×n matrix in memory) is deterministic and fast up to tens of
-thousands of vectors; past ``exact_max`` the index switches to HNSW (hnswlib), whose cost per query grows with
-log n, so 100,000 suggestions fit in memory and time on two cores.
+thousands of vectors. Past ``exact_max`` the index becomes an inverted file: the vectors are split into about √n
+cells by spherical k-means, and a query is compared only with the members of the ``probe`` cells whose centres lie
+nearest it. The queries probing one cell are compared with its members in one matrix product, so the whole
+k-nearest-neighbour graph costs about ``probe / √n`` of the exact search's work, with numpy alone.
+
+What it can miss is a neighbour in a cell it does not probe: mostly far neighbours, which the issue finder compares
+but hardly ever links (see README, Scale, for how many issues change against exact search).
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
+import scipy.sparse as sp
+
+# k-means: rounds of Lloyd's algorithm, and vectors sampled per cell to learn the centres from.
+ROUNDS = 10
+SAMPLE_PER_CELL = 64
+# Candidates (query × probed cell × k) held at once while searching the cells.
+CHUNK_CANDIDATES = 4_000_000
 
 
 class NeighbourIndex:
     """Cosine k-nearest-neighbour search with incremental ``add``."""
 
-    def __init__(self, dim: int, exact_max: int = 20000, block: int = 2048, ef: int = 128, m: int = 16,
-                 threads: int = 2):
+    def __init__(self, dim: int, exact_max: int = 20000, probe: int = 16, block: int = 2048):
         self.dim = dim
         self.exact_max = exact_max
+        self.probe = probe
         self.block = block
-        self.ef = ef
-        self.m = m
-        self.threads = threads
         self._vectors = np.zeros((0, dim), dtype=np.float32)
         self._count = 0
-        self._hnsw = None
+        # The inverted file, once the index passes ``exact_max``: the cells' centres, each vector's cell, each
+        # cell's members in position order, and the size it was learnt at (learnt again when the index has doubled).
+        self._centres: np.ndarray | None = None
+        self._cell = np.zeros(0, dtype=np.int64)
+        self._members: list[np.ndarray] = []
+        self._learnt_at = 0
 
     def __len__(self) -> int:
         return self._count
@@ -41,47 +58,103 @@ class NeighbourIndex:
             self._vectors = grown
         self._vectors[self._count:needed] = vectors
         start, self._count = self._count, needed
-        if self._hnsw is not None:
-            self._hnsw_add(vectors, start)
-        elif self._count > self.exact_max:
-            self._hnsw_build()
+        if self._count <= self.exact_max:
+            return
+        if self._centres is None or self._count >= 2 * self._learnt_at:
+            self._learn_cells()
+        else:
+            cells = _nearest(vectors, self._centres)
+            for cell in np.unique(cells):
+                self._members[cell] = np.concatenate((self._members[cell], start + np.flatnonzero(cells == cell)))
+            self._cell = np.concatenate((self._cell, cells))
 
-    def _hnsw_build(self) -> None:
-        import hnswlib
+    def _learn_cells(self) -> None:
+        """Spherical k-means into about √n cells, learnt on a sample (seeded: the same vectors give the same cells)."""
+        vectors = self.vectors
+        cells = max(1, round(math.sqrt(len(vectors))))
+        rng = np.random.default_rng(7)
+        sample = vectors[np.sort(rng.choice(len(vectors), min(len(vectors), SAMPLE_PER_CELL * cells), replace=False))]
+        centres = sample[np.sort(rng.choice(len(sample), cells, replace=False))]
+        for _ in range(ROUNDS):
+            owner = _nearest(sample, centres)
+            sums = sp.csr_matrix((np.ones(len(sample), dtype=np.float32), (owner, np.arange(len(sample)))),
+                                 shape=(cells, len(sample))) @ sample
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            centres = np.where(norms > 0, sums / np.where(norms > 0, norms, 1.0), centres).astype(np.float32)
+        self._centres = centres
+        self._cell = _nearest(vectors, centres)
+        order = np.argsort(self._cell, kind="stable")
+        self._members = np.split(order, np.cumsum(np.bincount(self._cell, minlength=cells))[:-1])
+        self._learnt_at = len(vectors)
 
-        self._hnsw = hnswlib.Index(space="ip", dim=self.dim)
-        self._hnsw.init_index(max_elements=max(2 * self._count, 1024), ef_construction=200, M=self.m,
-                              random_seed=7)
-        self._hnsw.set_ef(self.ef)
-        self._hnsw_add(self.vectors, 0)
+    def search(self, queries: np.ndarray, k: int,
+               progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """For each query, the positions and cosine similarities of its ``k`` nearest stored vectors, best first
+        (ties: the lower position first); ``progress`` hears the share of queries answered.
 
-    def _hnsw_add(self, vectors: np.ndarray, start: int) -> None:
-        if start + len(vectors) > self._hnsw.get_max_elements():
-            self._hnsw.resize_index(2 * (start + len(vectors)))
-        self._hnsw.add_items(vectors, np.arange(start, start + len(vectors)), num_threads=self.threads)
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """For each query, the positions and cosine similarities of its ``k`` nearest stored vectors, best first.
-
-        Rows are padded with position -1 and similarity -inf when fewer than ``k`` vectors are stored.
+        Rows are padded with position -1 and similarity -inf when fewer than ``k`` vectors are stored or probed.
         """
+        report = progress or (lambda fraction: None)
         queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.dim)
-        k_eff = min(k, self._count)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
-        if k_eff == 0 or len(queries) == 0:
+        if min(k, self._count) == 0 or len(queries) == 0:
             return ids, sims
-        if self._hnsw is not None:
-            self._hnsw.set_ef(max(self.ef, k_eff))
-            labels, distances = self._hnsw.knn_query(queries, k=k_eff, num_threads=self.threads)
-            ids[:, :k_eff], sims[:, :k_eff] = labels, 1.0 - distances
+        if self._centres is None:
+            candidates = np.arange(self._count)
+            for start in range(0, len(queries), self.block):
+                rows = np.arange(start, min(len(queries), start + self.block))
+                _nearest_of(queries[rows], self.vectors, candidates, k, ids, sims, rows)
+                report((rows[-1] + 1) / len(queries))
             return ids, sims
-        stored = self.vectors
-        for start in range(0, len(queries), self.block):
-            block = queries[start:start + self.block] @ stored.T
-            top = np.argpartition(-block, k_eff - 1, axis=1)[:, :k_eff]
-            top_sims = np.take_along_axis(block, top, axis=1)
-            order = np.lexsort((top, -top_sims), axis=1)
-            ids[start:start + len(block), :k_eff] = np.take_along_axis(top, order, axis=1)
-            sims[start:start + len(block), :k_eff] = np.take_along_axis(top_sims, order, axis=1)
+        # In chunks of queries: each query's k best in each of its probed cells, then its k best of those.
+        probe = min(self.probe, len(self._centres))
+        chunk = max(1, CHUNK_CANDIDATES // (probe * k))
+        for first in range(0, len(queries), chunk):
+            rows = np.arange(first, min(len(queries), first + chunk))
+            near = np.argpartition(-(queries[rows] @ self._centres.T), probe - 1, axis=1)[:, :probe] \
+                if probe < len(self._centres) else np.tile(np.arange(probe), (len(rows), 1))
+            found_ids = np.full((len(rows), probe * k), -1, dtype=np.int64)
+            found_sims = np.full((len(rows), probe * k), -np.inf, dtype=np.float32)
+            pairs = np.argsort(near.ravel(), kind="stable")  # (query, probed cell) pairs, by cell
+            cells = near.ravel()[pairs]
+            bounds = np.flatnonzero(np.diff(cells)) + 1
+            for cell, part in zip(cells[np.concatenate(([0], bounds))], np.split(pairs, bounds)):
+                members = self._members[cell]
+                if not len(members):
+                    continue
+                for start in range(0, len(part), self.block):
+                    owner, slot = np.divmod(part[start:start + self.block], probe)
+                    _nearest_of(queries[rows[owner]], self.vectors, members, k, found_ids, found_sims,
+                                (owner, slot * k))
+            order = np.lexsort((np.where(found_ids < 0, self._count, found_ids), -found_sims), axis=1)[:, :k]
+            ids[rows] = np.take_along_axis(found_ids, order, axis=1)
+            sims[rows] = np.take_along_axis(found_sims, order, axis=1)
+            report(rows[-1] / len(queries) + 1 / len(queries))
         return ids, sims
+
+
+def _nearest(vectors: np.ndarray, centres: np.ndarray, block: int = 8192) -> np.ndarray:
+    """Each vector's most similar centre."""
+    found = np.empty(len(vectors), dtype=np.int64)
+    for start in range(0, len(vectors), block):
+        found[start:start + block] = np.argmax(vectors[start:start + block] @ centres.T, axis=1)
+    return found
+
+
+def _nearest_of(queries: np.ndarray, stored: np.ndarray, candidates: np.ndarray, k: int, ids: np.ndarray,
+                sims: np.ndarray, rows: np.ndarray | tuple[np.ndarray, np.ndarray]) -> None:
+    """Write into ``ids`` and ``sims`` each query's k most similar candidates (positions into ``stored``, in
+    increasing order), best first, ties by position: at ``rows``, or at row ``rows[0][i]`` from column
+    ``rows[1][i]`` on."""
+    block = queries @ (stored if len(candidates) == len(stored) else stored[candidates]).T
+    k_eff = min(k, len(candidates))
+    top = np.argpartition(-block, k_eff - 1, axis=1)[:, :k_eff]
+    top_sims = np.take_along_axis(block, top, axis=1)
+    order = np.lexsort((top, -top_sims), axis=1)
+    if isinstance(rows, tuple):
+        at = (rows[0][:, None], rows[1][:, None] + np.arange(k_eff))
+    else:
+        at = (rows, slice(0, k_eff))
+    ids[at] = candidates[np.take_along_axis(top, order, axis=1)]
+    sims[at] = np.take_along_axis(top_sims, order, axis=1)

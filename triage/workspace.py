@@ -213,8 +213,8 @@ class Workspace:
     def _refit_views(self) -> None:
         """Learn the name and word vocabularies from every stored suggestion and recompute every row."""
         titles, bodies = [s.title for s in self.suggestions], [s.body for s in self.suggestions]
-        self._views = TextViews(self._names).fit(titles, bodies, self.tokens)
-        self._name_rows, self._word_rows = self._views.transform(titles, bodies, self.tokens)
+        self._views = TextViews(self._names)
+        self._name_rows, self._word_rows = self._views.fit_transform(titles, bodies, self.tokens)
         self._views_size = len(self.suggestions)
 
     def _item(self, position: int) -> Profile:
@@ -537,8 +537,8 @@ class Workspace:
         report(0.02, "snapshot")
         if index is None:
             titles, bodies = [s.title for s in snapshot], [s.body for s in snapshot]
-            views = TextViews(self._names).fit(titles, bodies, tokens)
-            name_rows, word_rows = views.transform(titles, bodies, tokens)
+            views = TextViews(self._names)
+            name_rows, word_rows = views.fit_transform(titles, bodies, tokens)
         else:  # ``fit``: the load has just learnt the views of exactly this snapshot
             views, name_rows, word_rows = self._views, self._name_rows, self._word_rows
         report(0.15, "views")
