@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 # k-means: rounds of Lloyd's algorithm, and vectors sampled per cell to learn the centres from.
 ROUNDS = 10
@@ -107,7 +108,15 @@ class NeighbourIndex:
                 _nearest_of(queries[rows], self.vectors, candidates, k, ids, sims, rows)
                 report((rows[-1] + 1) / len(queries))
             return ids, sims
-        # In chunks of queries: each query's k best in each of its probed cells, then its k best of those.
+        # In chunks of queries: each query's k best in each of its probed cells, then its k best of those. BLAS on one
+        # thread: a cell's product is small, and a second thread costs more CPU in waiting than it saves.
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._probed(queries, k, report)
+
+    def _probed(self, queries: np.ndarray, k: int, report: Callable[[float], None]) -> tuple[np.ndarray, np.ndarray]:
+        """``search`` past ``exact_max``: each query among the members of its ``probe`` nearest cells."""
+        ids = np.full((len(queries), k), -1, dtype=np.int64)
+        sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
         probe = min(self.probe, len(self._centres))
         chunk = max(1, CHUNK_CANDIDATES // (probe * k))
         for first in range(0, len(queries), chunk):
@@ -125,8 +134,8 @@ class NeighbourIndex:
                     continue
                 for start in range(0, len(part), self.block):
                     owner, slot = np.divmod(part[start:start + self.block], probe)
-                    _nearest_of(queries[rows[owner]], self.vectors, members, k, found_ids, found_sims,
-                                (owner, slot * k))
+                    _best_in_cell(queries[rows[owner]], self.vectors[members], members, k,
+                                  owner * (probe * k) + slot * k, found_ids.reshape(-1), found_sims.reshape(-1))
             order = np.lexsort((np.where(found_ids < 0, self._count, found_ids), -found_sims), axis=1)[:, :k]
             ids[rows] = np.take_along_axis(found_ids, order, axis=1)
             sims[rows] = np.take_along_axis(found_sims, order, axis=1)
@@ -143,18 +152,28 @@ def _nearest(vectors: np.ndarray, centres: np.ndarray, block: int = 8192) -> np.
 
 
 def _nearest_of(queries: np.ndarray, stored: np.ndarray, candidates: np.ndarray, k: int, ids: np.ndarray,
-                sims: np.ndarray, rows: np.ndarray | tuple[np.ndarray, np.ndarray]) -> None:
-    """Write into ``ids`` and ``sims`` each query's k most similar candidates (positions into ``stored``, in
-    increasing order), best first, ties by position: at ``rows``, or at row ``rows[0][i]`` from column
-    ``rows[1][i]`` on."""
+                sims: np.ndarray, rows: np.ndarray) -> None:
+    """Write into ``ids[rows]`` and ``sims[rows]`` each query's k most similar candidates (positions into
+    ``stored``, in increasing order), best first, ties by position."""
     block = queries @ (stored if len(candidates) == len(stored) else stored[candidates]).T
     k_eff = min(k, len(candidates))
     top = np.argpartition(-block, k_eff - 1, axis=1)[:, :k_eff]
     top_sims = np.take_along_axis(block, top, axis=1)
     order = np.lexsort((top, -top_sims), axis=1)
-    if isinstance(rows, tuple):
-        at = (rows[0][:, None], rows[1][:, None] + np.arange(k_eff))
+    ids[rows, :k_eff] = candidates[np.take_along_axis(top, order, axis=1)]
+    sims[rows, :k_eff] = np.take_along_axis(top_sims, order, axis=1)
+
+
+def _best_in_cell(queries: np.ndarray, members: np.ndarray, positions: np.ndarray, k: int, at: np.ndarray,
+                  ids: np.ndarray, sims: np.ndarray) -> None:
+    """Each query's k most similar members of one cell, in no order, written to the flat ``ids`` and ``sims`` from
+    ``at[i]`` on (the merge across cells orders them)."""
+    block = queries @ members.T
+    if len(positions) > k:
+        top = np.argpartition(block, len(positions) - k, axis=1)[:, len(positions) - k:]
+        block = np.take_along_axis(block, top, axis=1)
     else:
-        at = (rows, slice(0, k_eff))
-    ids[at] = candidates[np.take_along_axis(top, order, axis=1)]
-    sims[at] = np.take_along_axis(top_sims, order, axis=1)
+        top = np.broadcast_to(np.arange(len(positions)), block.shape)
+    where = at[:, None] + np.arange(top.shape[1])
+    ids[where] = positions[top]
+    sims[where] = block
