@@ -34,3 +34,15 @@ def test_nothing_to_compare_by_is_refused_as_scikit_learn_refuses_it(documents):
         TfidfVectorizer(analyzer=lambda words: words, min_df=2).fit(documents)
     with pytest.raises(ValueError):
         TfidfVectors(lambda words: words, min_df=2).fit(documents)
+
+
+def test_long_rows_and_fit_transform_equal_scikit_learns():
+    # Rows of hundreds of terms, where adding the squares in another order would change the last bit.
+    rng = np.random.default_rng(3)
+    words = [f"词{i}" for i in range(400)]
+    documents = [[words[w] for w in rng.integers(0, 400, size=rng.integers(1, 600))] for _ in range(60)]
+    _same(TfidfVectorizer(analyzer=lambda words: words, sublinear_tf=True, min_df=2),
+          TfidfVectors(lambda words: words, min_df=2), documents)
+    once = TfidfVectors(lambda words: words, min_df=2).fit_transform(documents)
+    assert once.data.tobytes() == TfidfVectors(lambda words: words, min_df=2).fit(documents).transform(
+        documents).data.tobytes()

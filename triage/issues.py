@@ -33,10 +33,13 @@ from .neighbours import NeighbourIndex
 from .tfidf import CharNgrams, TfidfVectors
 
 
-def _rows(matrix: sp.csr_matrix) -> list[SparseRow]:
-    matrix = sp.csr_matrix(matrix)
-    return [dict(zip(matrix.indices[start:end].tolist(), matrix.data[start:end].tolist()))
-            for start, end in zip(matrix.indptr[:-1], matrix.indptr[1:])]
+def _rows(matrix: sp.csr_matrix | None, n: int) -> list[SparseRow]:
+    """The n rows of a matrix as dicts; all empty when there is no matrix."""
+    if matrix is None:
+        return [{} for _ in range(n)]
+    indices, data = matrix.indices.tolist(), matrix.data.tolist()
+    return [dict(zip(indices[start:end], data[start:end]))
+            for start, end in zip(matrix.indptr[:-1].tolist(), matrix.indptr[1:].tolist())]
 
 
 class TextViews:
@@ -63,16 +66,14 @@ class TextViews:
         names = self._names_of(titles, bodies)
         documents = [" ".join(found) for found in names]
         words = [list(t) for t in tokens]
-        self.name_vectoriser_ = _fitted(TfidfVectors(CharNgrams(2, 3)), documents)
+        self.name_vectoriser_, name_matrix = _fitted(TfidfVectors(CharNgrams(2, 3)), documents)
         # min_df=2: a word only one suggestion uses cannot tie two suggestions together.
-        self.word_vectoriser_ = _fitted(TfidfVectors(_as_is, min_df=2), words)
-        word_matrix = self.word_vectoriser_.transform(words) if self.word_vectoriser_ is not None else None
+        self.word_vectoriser_, word_matrix = _fitted(TfidfVectors(_as_is, min_df=2), words)
         self.name_words_ = self._name_words(names, word_matrix)
         if self.word_vectoriser_ is not None:
             idf = self.word_vectoriser_.idf_
             self._rarity = ((idf - 1.0) / max(float(idf.max()) - 1.0, 1e-9)).tolist()
-        return (_transform(self.name_vectoriser_, documents),
-                _rows(word_matrix) if word_matrix is not None else [{} for _ in words])
+        return _rows(name_matrix, len(documents)), _rows(word_matrix, len(words))
 
     def _name_words(self, names: Sequence[list[str]], word_matrix: sp.csr_matrix | None) -> frozenset[int]:
         """Words that are mostly used inside the names suggestions mention (金域, 蓝湾 of 万科金域蓝湾) say where, not
@@ -131,17 +132,17 @@ def _as_is(words: list[str]) -> list[str]:
     return words
 
 
-def _fitted(vectoriser: TfidfVectors, documents: list) -> TfidfVectors | None:
+def _fitted(vectoriser: TfidfVectors, documents: list) -> tuple[TfidfVectors | None, sp.csr_matrix | None]:
+    """The fitted vectoriser and the documents' rows; ``None`` twice for an empty vocabulary (nothing in this
+    corpus to compare by)."""
     try:
-        return vectoriser.fit(documents)
-    except ValueError:  # an empty vocabulary: nothing in this corpus to compare by
-        return None
+        return vectoriser, vectoriser.fit_transform(documents)
+    except ValueError:
+        return None, None
 
 
 def _transform(vectoriser: TfidfVectors | None, documents: list) -> list[SparseRow]:
-    if vectoriser is None or not documents:
-        return [{} for _ in documents]
-    return _rows(vectoriser.transform(documents))
+    return _rows(vectoriser.transform(documents) if vectoriser is not None and documents else None, len(documents))
 
 
 def day_of(moment) -> float | None:

@@ -7,11 +7,11 @@ to the last bit and the issues found do not change.
 """
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -53,11 +53,22 @@ class TfidfVectors:
         self.idf_ = np.zeros(0)
 
     def fit(self, documents: Sequence[Any]) -> "TfidfVectors":
-        if len(documents) < self.min_df:
+        return self._fit([self.analyzer(document) for document in documents])
+
+    def fit_transform(self, documents: Sequence[Any]) -> sp.csr_matrix:
+        """``fit`` then ``transform`` of the same documents, each analysed once."""
+        analysed = [self.analyzer(document) for document in documents]
+        return self._fit(analysed)._rows(analysed)
+
+    def transform(self, documents: Sequence[Any]) -> sp.csr_matrix:
+        return self._rows([self.analyzer(document) for document in documents])
+
+    def _fit(self, analysed: Sequence[Iterable[Hashable]]) -> "TfidfVectors":
+        if len(analysed) < self.min_df:
             raise ValueError("fewer documents than min_df")
         frequency: Counter[Hashable] = Counter()
-        for document in documents:
-            frequency.update(set(self.analyzer(document)))
+        for terms in analysed:
+            frequency.update(set(terms))
         if not frequency:
             raise ValueError("empty vocabulary")
         kept = sorted(term for term, count in frequency.items() if count >= self.min_df)
@@ -66,33 +77,46 @@ class TfidfVectors:
         self.vocabulary_ = {term: index for index, term in enumerate(kept)}
         smoothed = np.array([frequency[term] for term in kept], dtype=np.float64)
         smoothed += 1.0
-        self.idf_ = np.full_like(smoothed, fill_value=len(documents) + 1, dtype=np.float64)
+        self.idf_ = np.full_like(smoothed, fill_value=len(analysed) + 1, dtype=np.float64)
         self.idf_ /= smoothed
         np.log(self.idf_, out=self.idf_)
         self.idf_ += 1.0
         return self
 
-    def transform(self, documents: Sequence[Any]) -> sp.csr_matrix:
-        vocabulary = self.vocabulary_
-        indices: list[int] = []
-        counts: list[int] = []
-        indptr = [0]
-        for document in documents:
-            row = sorted((vocabulary[term], count) for term, count in Counter(self.analyzer(document)).items()
-                         if term in vocabulary)
-            indices.extend(index for index, _ in row)
-            counts.extend(count for _, count in row)
-            indptr.append(len(indices))
-        data = np.array(counts, dtype=np.float64)
-        columns = np.array(indices, dtype=np.int32)
+    def _rows(self, analysed: Sequence[Sequence[Hashable]]) -> sp.csr_matrix:
+        """All documents' terms looked up at once, counted per (document, feature) with arrays."""
+        width = len(self.vocabulary_)
+        lengths = np.fromiter(map(len, analysed), dtype=np.int64, count=len(analysed))
+        get = self.vocabulary_.get
+        features = np.fromiter((get(term, -1) for term in chain.from_iterable(analysed)), dtype=np.int64,
+                               count=int(lengths.sum()))
+        owners = np.repeat(np.arange(len(analysed), dtype=np.int64), lengths)
+        known = features >= 0
+        keys, counts = np.unique(owners[known] * width + features[known], return_counts=True)
+        rows, columns = np.divmod(keys, width)
+        data = counts.astype(np.float64)
         np.log(data, out=data)
         data += 1.0
         data *= self.idf_[columns]
-        for start, end in zip(indptr[:-1], indptr[1:]):
-            total = 0.0
-            for value in data[start:end].tolist():  # in column order, one by one, as scikit-learn sums
-                total += value * value
-            if total:
-                data[start:end] /= math.sqrt(total)
-        return sp.csr_matrix((data, columns, np.array(indptr, dtype=np.int32)),
-                             shape=(len(documents), len(vocabulary)))
+        indptr = np.searchsorted(rows, np.arange(len(analysed) + 1))
+        totals = _sums_in_order(data * data, indptr)
+        norms = np.sqrt(totals)
+        scaled = totals[rows] > 0
+        data[scaled] /= norms[rows[scaled]]
+        return sp.csr_matrix((data, columns.astype(np.int32), indptr.astype(np.int32)),
+                             shape=(len(analysed), width))
+
+
+def _sums_in_order(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Each row's values added one by one in column order, as scikit-learn sums a row's squares (numpy's own sums
+    add in pairs, which can differ in the last bit): one step per column position, for all rows that long."""
+    lengths = np.diff(indptr)
+    order = np.argsort(-lengths, kind="stable")
+    starts, longest_first = indptr[:-1][order], lengths[order]
+    totals = np.zeros(len(lengths))
+    for position in range(int(longest_first[0]) if len(lengths) else 0):
+        rows = int(np.searchsorted(-longest_first, -position, side="left"))  # the rows longer than position
+        totals[:rows] += values[starts[:rows] + position]
+    found = np.zeros(len(lengths))
+    found[order] = totals
+    return found
