@@ -152,14 +152,14 @@ class MeasureTable:
         return np.array(figures, dtype=np.float64), np.array([micros(d) for d in measures.dates], dtype=np.int64)
 
     @classmethod
-    def of(cls, figures: np.ndarray, dates: Sequence[np.ndarray]) -> "MeasureTable":
-        """The table of rows as ``row`` gives them: ``figures`` stacked, ``dates`` one array per row."""
+    def of(cls, figures: np.ndarray, dates: np.ndarray, date_rows: np.ndarray) -> "MeasureTable":
+        """The table of rows as ``row`` gives them: ``figures`` stacked; the originals' ``dates`` of every row, in
+        any order, beside the row each belongs to."""
         # Every figure is a whole number below 2**53 or a share, so float64 holds each exactly.
         whole = figures[:, [0, 1, 2, 3, 5]].astype(np.int64)
         return cls(submitters=whole[:, 0], size=whole[:, 1], endorsements=whole[:, 2], spread=whole[:, 3],
                    priority=figures[:, 4], last_at=whole[:, 4], dated=figures[:, 6] > 0,
-                   dates=np.concatenate([np.zeros(0, np.int64), *dates]),
-                   date_rows=np.repeat(np.arange(len(figures)), [len(d) for d in dates]))
+                   dates=dates, date_rows=date_rows)
 
 
 def log_shares(values: np.ndarray, largest: float) -> np.ndarray:
