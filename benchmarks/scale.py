@@ -1,6 +1,6 @@
 """Issue finding at scale: seconds and peak memory of ``Workspace.fit`` at 10k, 30k and 100k suggestions.
 
-Each size runs in a fresh subprocess, so its peak resident memory (``ru_maxrss``: numpy, hnswlib and Python objects
+Each size runs in a fresh subprocess, so its peak resident memory (``ru_maxrss``: numpy arrays and Python objects
 alike) is its own. The suggestions are synthetic but shaped like the real ones, so there are real issues to find:
 
 - vectors: unit vectors in a narrow cone as e5's are (unrelated texts sit near cosine ``UNRELATED_COSINE``), with
@@ -13,7 +13,7 @@ alike) is its own. The suggestions are synthetic but shaped like the real ones, 
 
 The code path is the product's: ``Workspace.fit`` (load: neighbour index, segmenter frequencies, repost linker;
 then ``recluster``: snapshot index, ``IssueFinder.fit``, reposts placed). ``NeighbourIndex`` is exact up to
-``issues.index.exact_max`` vectors and HNSW above. Steps are timed through ``recluster``'s own progress reports.
+``issues.index.exact_max`` vectors and searches ``issues.index.probe`` k-means cells per query above. Steps are timed through ``recluster``'s own progress reports.
 
     python benchmarks/scale.py                          # 10k, 30k, 100k
     python benchmarks/scale.py --sizes 10000 30000      # chosen sizes
@@ -141,7 +141,7 @@ def measure(n: int, rank: bool) -> dict:
         "load_cpu": stages.get("snapshot", cpu_start) - cpu_start,
         "index_cpu": stages.get("index", cpu_start) - stages.get("snapshot", cpu_start),
         "link_cpu": stages.get("done", cpu_start) - stages.get("index", cpu_start),
-        "exact_max": config["issues"]["index"]["exact_max"],
+        "exact_max": config["issues"]["index"]["exact_max"], "probe": config["issues"]["index"]["probe"],
     }
     if rank:
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -175,7 +175,8 @@ def print_table(results: list[dict], rank: bool) -> None:
     print("seconds / cpu s = Workspace.fit, wall / CPU of all threads; load, index, link = its CPU seconds in "
           "load (index, segmenter, repost linker), recluster's snapshot index, and IssueFinder.fit + reposts placed;")
     print(f"peak MB = ru_maxrss after fit, data MB = before it; shared = issues with 2+ originals, planted = "
-          f"clusters generated; exact search up to {results[0]['exact_max']} vectors, HNSW above")
+          f"clusters generated; exact search up to {results[0]['exact_max']} vectors, above it "
+          f"{results[0]['probe']} of about √n k-means cells probed per query")
     for a, b in zip(results, results[1:]):
         scale = math.log(b["n"] / a["n"])
         print(f"growth {a['n']} -> {b['n']}: wall ~ n^{math.log(b['seconds'] / a['seconds']) / scale:.2f}, "
