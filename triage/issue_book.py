@@ -51,16 +51,22 @@ class LiveIssue(label.LiveKeywords, Issue):
 
 
 class Ranking(Sequence[tuple[Issue, Score]]):
-    """Issues best first, ordered by their score values; each one's ``Score`` with its breakdown is built when read,
-    so a page of a ranking of many thousands costs a page."""
+    """Issues best first, ordered by their score values.
 
-    def __init__(self, issues: Sequence[Issue], measures: Sequence[rank.IssueMeasures], ranker: rank.KeyTopicRanker):
-        self._issues, self._measures, self._ranker = issues, measures, ranker
-        self._scores: list[Score | None] = [None] * len(issues)
-        self._places: dict[str, int] | None = None
+    Holds a snapshot of the book's rows (list and dict copies, made in C) and the order of the rows; an entry's issue
+    and its ``Score`` with its breakdown are looked up when read, so a page of a ranking of many thousands costs a
+    page, not a pass over every issue.
+    """
+
+    def __init__(self, ids: list[str], issues: Mapping[str, Issue], measures: list[rank.IssueMeasures],
+                 order: np.ndarray, ranker: rank.KeyTopicRanker):
+        self._ids, self._issues, self._measures, self._order = ids, issues, measures, order
+        self._ranker = ranker
+        self._scores: dict[int, Score] = {}
+        self._places: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self._issues)
+        return len(self._order)
 
     @overload
     def __getitem__(self, index: int) -> tuple[Issue, Score]: ...
@@ -75,16 +81,21 @@ class Ranking(Sequence[tuple[Issue, Score]]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        score = self._scores[index]
+        row = int(self._order[index])
+        score = self._scores.get(row)
         if score is None:
-            score = self._scores[index] = self._ranker.score(self._measures[index])
-        return self._issues[index], score
+            score = self._scores[row] = self._ranker.score(self._measures[row])
+        return self._issues[self._ids[row]], score
 
     def place(self, issue_id: str) -> int | None:
         """The issue's rank, counting from 1, or ``None``."""
+        row = bisect.bisect_left(self._ids, issue_id)
+        if row == len(self._ids) or self._ids[row] != issue_id:
+            return None
         if self._places is None:
-            self._places = {issue.id: place for place, issue in enumerate(self._issues, start=1)}
-        return self._places.get(issue_id)
+            self._places = np.empty(len(self._order), dtype=np.int64)
+            self._places[self._order] = np.arange(1, len(self._order) + 1)
+        return int(self._places[row])
 
 
 class IssueBook:
@@ -275,8 +286,7 @@ class IssueBook:
         """``rank.rank_key_topics`` over the book's issues, scored with arrays."""
         ranker, table = self._ranker()
         order = np.argsort(-ranker.values(table), kind="stable")  # rows are in id order: ties stay in id order
-        return Ranking([self._issues[self._ids[row]] for row in order], [self._measures[row] for row in order],
-                       ranker)
+        return Ranking(list(self._ids), dict(self._issues), list(self._measures), order, ranker)
 
     def digest_score(self, position: int) -> Score:
         """The digest score of the original at ``position``."""
