@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from .embed.cache import stored_rows, text_hash
 from .records import Suggestion
+from .text_cache import TextCache
 
 _NON_WORD = re.compile(r"[\W_]+")
 _PRIME = np.uint64((1 << 61) - 1)
@@ -71,7 +70,7 @@ class DuplicateLinker:
         rng = np.random.default_rng(seed)
         self._a = rng.integers(1, int(_PRIME), size=bands * rows, dtype=np.uint64)
         self._b = rng.integers(0, int(_PRIME), size=bands * rows, dtype=np.uint64)
-        self.cache = SignatureCache(cache, self._settings()) if cache is not None else None
+        self.cache = SignatureCache(cache, self._settings(), bands * rows) if cache is not None else None
         self._by_key: dict[str, str] = {}
         self._leaders: dict[tuple[int, bytes], str] = {}
         # Sorted shingle hashes of each original: 8 bytes a shingle, where a Python set would take ten times that.
@@ -196,36 +195,24 @@ class DuplicateLinker:
 
 
 class SignatureCache:
-    """Keys' shingle hashes and MinHash minima on disk beside the token cache, under a digest of the linker's
-    settings (``DuplicateLinker._settings``): a run over the same texts never hashes them again."""
+    """Keys' shingle hashes and MinHash minima on disk beside the token cache (a ``TextCache`` table), under a digest
+    of the linker's settings (``DuplicateLinker._settings``): a run over the same texts never hashes them again."""
 
-    def __init__(self, path: str | Path, settings: str):
-        self.path = Path(path)
-        self.settings = settings
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS signatures (linker TEXT, hash TEXT, shingles BLOB, minima BLOB,"
-                       " PRIMARY KEY (linker, hash))")
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+    def __init__(self, path: str | Path, settings: str, permutations: int):
+        self._texts = TextCache(path, "minhash", settings)
+        self._minima_bytes = permutations * 8
 
     def read(self, keys: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """What the cache holds for ``keys`` (each key's shingle hashes and minima)."""
-        by_hash = {text_hash(key): key for key in keys}
-        with self._connect() as db:
-            rows = list(stored_rows(db, "SELECT hash, shingles, minima FROM signatures WHERE linker = ? AND hash IN"
-                                        " ({marks})", self.settings, list(by_hash)))
-        return {by_hash[digest]: (np.frombuffer(shingles, dtype=np.uint32).astype(np.uint64),
-                                  np.frombuffer(minima, dtype=np.uint64))
-                for digest, shingles, minima in rows}
+        width = self._minima_bytes
+        return {key: (np.frombuffer(blob[width:], dtype=np.uint32).astype(np.uint64),
+                      np.frombuffer(blob[:width], dtype=np.uint64))
+                for key, blob in self._texts.read(keys).items()}
 
     def write(self, signatures: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Store keys' signatures; shingle hashes are CRC-32s, so in four bytes each."""
-        with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO signatures VALUES (?, ?, ?, ?)",
-                           [(self.settings, text_hash(key), shingles.astype(np.uint32).tobytes(), minima.tobytes())
-                            for key, (shingles, minima) in signatures.items()])
+        """Store keys' signatures: the minima, then the shingle hashes, which are CRC-32s, so four bytes each."""
+        self._texts.write({key: minima.tobytes() + shingles.astype(np.uint32).tobytes()
+                           for key, (shingles, minima) in signatures.items()})
 
 
 def linker_from_config(config: dict, cached: bool = False) -> DuplicateLinker:

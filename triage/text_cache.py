@@ -3,7 +3,8 @@
 One SQLite table per kind of result, keyed by a digest of the settings that decide the result and the sha256 of the
 text, so changed settings never return a result computed the old way. A cache that cannot be read or written
 (disk full, read-only) costs speed, never an answer: it counts as empty, and one log line says so. Used for the
-digest model's feature values (``digest_model.FeatureCache``).
+digest model's feature values (``digest_model.FeatureCache``) and the repost linker's MinHash signatures
+(``dedup.SignatureCache``).
 """
 from __future__ import annotations
 
