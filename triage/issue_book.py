@@ -310,11 +310,37 @@ class IssueBook:
             self._digest_scores[position], self._digest_values[position] = score, score.value
         self._stale_scores.clear()
 
-    def digest(self) -> list[tuple[Suggestion, Score, str | None]]:
+    def digest(self) -> "DigestRanking":
         """``rank.rank_digest`` over the book's issues: originals put in order with arrays."""
         self._score_new()
         originals = np.array(self._originals, dtype=np.int64)
-        order = originals[np.lexsort((self._id_places[originals], -self._digest_values[originals]))]
-        return rank.take_per_issue(
-            ((self._suggestions[p], self._digest_scores[p], self._issue_of[p]) for p in order.tolist()),
-            self.config["rank"]["digest"]["max_per_issue"])
+        positions = originals[np.lexsort((self._id_places[originals], -self._digest_values[originals]))].tolist()
+        issue_ids = [self._issue_of[p] for p in positions]
+        kept = rank.kept_per_issue(issue_ids, self.config["rank"]["digest"]["max_per_issue"])
+        return DigestRanking([positions[i] for i in kept], [issue_ids[i] for i in kept], self._suggestions,
+                             self._digest_scores)
+
+
+class DigestRanking(Sequence[tuple[Suggestion, Score, str | None]]):
+    """Digest candidates best first as (suggestion, score, issue id): the places kept and their issues, taken when
+    ranked; an entry is put together when read, so a page of many thousands costs a page."""
+
+    def __init__(self, positions: list[int], issue_ids: list[str | None], suggestions: Sequence[Suggestion],
+                 scores: Sequence[Score | None]):
+        self._positions, self._issue_ids = positions, issue_ids
+        self._suggestions, self._scores = suggestions, scores  # by position; a scored position never changes
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Suggestion, Score, str | None]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[Suggestion, Score, str | None]]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = self._positions[index]  # an IndexError ends iteration
+        return self._suggestions[position], self._scores[position], self._issue_ids[index]

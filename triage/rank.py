@@ -323,17 +323,24 @@ def rank_digest(suggestions: Sequence[Suggestion], issues: Sequence[Issue],
     return take_per_issue(scored, config["rank"]["digest"]["max_per_issue"])
 
 
-def take_per_issue(ranked: Iterable[tuple[Suggestion, Score, str | None]],
+def take_per_issue(ranked: Sequence[tuple[Suggestion, Score, str | None]],
                    cap: int) -> list[tuple[Suggestion, Score, str | None]]:
     """Digest candidates already best first, keeping at most ``cap`` from any one issue."""
+    return [ranked[i] for i in kept_per_issue([issue_id for _, _, issue_id in ranked], cap)]
+
+
+def kept_per_issue(issue_ids: Sequence[str | None], cap: int) -> list[int]:
+    """Which places of a ranking (by the issue of each, best first) stay when at most ``cap`` are kept from any one
+    issue; places of no issue always stay."""
     if not isinstance(cap, int) or cap < 1:
         raise ConfigError(f"rank.digest.max_per_issue 必须是不小于 1 的整数，当前为 {cap!r}")
     taken: dict[str, int] = {}
     kept = []
-    for suggestion, score, issue_id in ranked:
+    for place, issue_id in enumerate(issue_ids):
         if issue_id is not None:
-            if taken.get(issue_id, 0) >= cap:
+            count = taken.get(issue_id, 0)
+            if count >= cap:
                 continue
-            taken[issue_id] = taken.get(issue_id, 0) + 1
-        kept.append((suggestion, score, issue_id))
+            taken[issue_id] = count + 1
+        kept.append(place)
     return kept
