@@ -3,9 +3,9 @@
 The service places each incoming suggestion into an issue as it arrives (``Workspace.add``); a full re-cluster
 (``Workspace.recluster``, the admin job) finds every issue afresh. This fits a workspace on the earliest messages
 of the shared TipDM file, adds the latest ``--share`` of them one at a time, in time order, as the intake system
-would, and scores four states against the gold issues with ``triage.evaluate``: all fitted at once, placed one at a
-time without and with ``issues.merge_on_add``, and the latter after a re-cluster. It also prints the mean time of one
-placement.
+would, and scores five states against the gold issues with ``triage.evaluate``: all fitted at once, placed one at a
+time with neither ``issues.merge_on_add`` nor ``issues.regroup_on_add``, with merging only, with both (the default),
+and the latter after a re-cluster. It also prints the mean time of one placement.
 
     python benchmarks/incremental.py                       # the latest 20% added one at a time
     python benchmarks/incremental.py --share 0.5
@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("all fitted at once", score(whole, gold)))
 
     per_add = {}
-    for merging in (False, True):
-        workspace = Workspace(load_config(overrides=[f"issues.merge_on_add={str(merging).lower()}"]))
+    for merging, regrouping in ((False, False), (True, False), (True, True)):
+        settings = f"merge_on_add={str(merging).lower()}, regroup_on_add={str(regrouping).lower()}"
+        workspace = Workspace(load_config(overrides=[f"issues.{setting}" for setting in settings.split(", ")]))
         workspace.fit([corpus.suggestions[i] for i in first], corpus.vectors[first],
                       [corpus.tokens[i] for i in first])
         started = time.perf_counter()
@@ -67,18 +68,18 @@ def main(argv: list[str] | None = None) -> int:
             # As the intake system sends it: the repost link is the workspace's to find.
             arriving = dataclasses.replace(corpus.suggestions[i], duplicate_of=None)
             workspace.add([arriving], corpus.vectors[i][None, :])
-        per_add[merging] = (time.perf_counter() - started) / len(later)
-        rows.append((f"placed one at a time, merge_on_add={str(merging).lower()}", score(workspace, gold)))
+        per_add[settings] = (time.perf_counter() - started) / len(later)
+        rows.append((f"one at a time, {settings}", score(workspace, gold)))
     workspace.recluster()
     rows.append(("... then a re-cluster", score(workspace, gold)))
 
     ids = [item["id"] for item in rows[0][1]["issues"]]
-    print(f"\n{'state':<42} {'mean_f1':>7} {'issues':>6}  " + " ".join(f"{i:>5}" for i in ids))
+    print(f"\n{'state':<50} {'mean_f1':>7} {'issues':>6}  " + " ".join(f"{i:>5}" for i in ids))
     for name, report in rows:
         f1 = " ".join(f"{item['f1']:>5.3f}" for item in report["issues"])
-        print(f"{name:<42} {report['mean_f1']:>7.4f} {report['n_predicted_issues']:>6}  {f1}")
+        print(f"{name:<50} {report['mean_f1']:>7.4f} {report['n_predicted_issues']:>6}  {f1}")
     print("\none placement (Workspace.add of one suggestion, vector given), mean: "
-          + ", ".join(f"merge_on_add={str(m).lower()} {1000 * t:.1f} ms" for m, t in per_add.items()))
+          + "; ".join(f"{settings} {1000 * t:.1f} ms" for settings, t in per_add.items()))
     return 0
 
 

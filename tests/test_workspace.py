@@ -1,13 +1,16 @@
 """Shared issues on the shipped sample: batch finding, incremental placement, stable ids, reposts counted once."""
 import dataclasses
 import json
+from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from triage.config import load_config
 from triage.evaluate import evaluate, load_gold
 from triage.pipeline import prepare
+from triage.records import Suggestion
 from triage.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +29,9 @@ def gold():
 
 
 # The single-threshold rule at a cosine where this sample's early 渣土车 complaints (G4) begin as two issues, for the
-# tests of merging on add: they are about how two issues merge, whatever rule finds them.
-SPLITTING_RULE = 'issues.finder.rule="cosine:0.945"'
+# tests of merging on add: they are about how two issues merge, whatever rule finds them. Regrouping on add is off
+# there: at this cosine a fit on the whole sample keeps G4 in three pieces, and regrouping would follow it.
+SPLITTING_RULE = ['issues.finder.rule="cosine:0.945"', "issues.regroup_on_add=false"]
 
 
 def fitted(corpus, keep=lambda s: True, overrides=()):
@@ -80,7 +84,7 @@ def test_a_suggestion_that_bridges_two_issues_merges_them_and_reports_who_moved(
     order = sorted(corpus.suggestions, key=lambda s: s.submitted_at)
     cut = round(len(order) * 0.7)
     early = {s.id for s in order[:cut]}
-    workspace, vectors = fitted(corpus, keep=lambda s: s.id in early, overrides=[SPLITTING_RULE])
+    workspace, vectors = fitted(corpus, keep=lambda s: s.id in early, overrides=SPLITTING_RULE)
     members = gold["G4"]["members"]
     split = {m: workspace.issue_of(m) for m in members if m in early}
     assert len(set(split.values())) == 2  # the batch fit on the early part alone keeps them apart
@@ -103,7 +107,7 @@ def test_a_write_the_store_refused_is_undone_even_where_it_merged_two_issues(cor
     order = sorted(corpus.suggestions, key=lambda s: s.submitted_at)
     cut = round(len(order) * 0.7)
     early = {s.id for s in order[:cut]}
-    workspace, vectors = fitted(corpus, keep=lambda s: s.id in early, overrides=[SPLITTING_RULE])
+    workspace, vectors = fitted(corpus, keep=lambda s: s.id in early, overrides=SPLITTING_RULE)
     for suggestion in order[cut:]:
         before, issues_before = workspace.assignments(), {i.id for i in workspace.issues()}
         checkpoint = workspace.checkpoint()
@@ -216,3 +220,37 @@ def test_every_answer_read_after_adding_one_suggestion_equals_a_fresh_computatio
             expected = dict(fresh_answers(workspace)[1])[outcome.issue_id]
             assert outcome.issue_score.to_dict() == expected
     assert merged  # the additions merged issues too, not only grew them
+
+
+def _unit(vector) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float64)
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+@pytest.mark.parametrize("regroup_on_add", [True, False])
+def test_a_new_issue_whose_first_message_joined_a_similar_one_is_split_off_when_its_siblings_arrive(regroup_on_add):
+    """Hand-made vectors, single-threshold rule at 0.837: three messages form issue X (cosines 0.99). n1 arrives
+    alone and joins X (mean cosine 0.872); n2, close to n1 (0.987), joins X too (0.842 with n1 in it). A fit on all
+    five keeps X and {n1, n2} apart (their mean cosine 0.833), and so does placing them one at a time, regrouping."""
+    axes = np.eye(8)
+    vectors = [_unit(axes[0] + 0.1 * axes[i]) for i in (1, 2, 3)] + [
+        _unit(axes[0] + 0.55 * axes[4]), _unit(axes[0] + 0.75 * axes[4] + 0.1 * axes[5])]
+    suggestions = [Suggestion(id=f"S{n}", title=f"第{n}条意见", body=f"正文{n}", submitter=f"ORG-{n}",
+                              submitted_at=datetime(2024, 1, 1 + n)) for n in range(5)]
+    config = load_config(overrides=['issues.finder.rule="cosine:0.837"',
+                                    f"issues.regroup_on_add={str(regroup_on_add).lower()}"])
+    batch = Workspace(config).fit([dataclasses.replace(s) for s in suggestions], np.array(vectors))
+    assert batch.issue_of("S3") == batch.issue_of("S4") != batch.issue_of("S0")
+
+    workspace = Workspace(config).fit([dataclasses.replace(s) for s in suggestions[:3]], np.array(vectors[:3]))
+    first_issue = workspace.issue_of("S0")
+    assert workspace.add([suggestions[3]], vectors[3][None, :])[0].issue_id == first_issue
+    workspace.take_moves()
+    outcome = workspace.add([suggestions[4]], vectors[4][None, :])[0]
+    if not regroup_on_add:
+        assert {workspace.issue_of(f"S{n}") for n in range(5)} == {first_issue}
+        return
+    assert {workspace.issue_of(f"S{n}") for n in range(3)} == {first_issue}  # the larger part keeps the id
+    assert outcome.issue_id == workspace.issue_of("S3") != first_issue
+    moves = workspace.take_moves()  # S3, stored before this write, is reported as moved
+    assert moves["S3"] == (first_issue, outcome.issue_id) and set(moves) <= {"S3", "S4"}

@@ -94,6 +94,7 @@ class Workspace:
                                      config["themes"]["keywords_per_theme"])
         self._neighbours_shown = section["nearest_shown"]
         self._merge_on_add = section["merge_on_add"]
+        self._regroup_on_add = section["regroup_on_add"]
         self._lock = threading.RLock()
         # The latest checkpoint: every change of an earlier suggestion's issue is noted in it (``_assign``), so
         # ``rollback`` can undo the write in progress. Kept through a load, which a first batch write may do.
@@ -281,6 +282,8 @@ class Workspace:
                     self._rebuild_profiles()
                     rows = None
                 issue_id = self._place(position)
+                if self._regroup_on_add:
+                    issue_id = self._regroup_around(issue_id, position)
                 if self._merge_on_add:
                     issue_id = self._merge_neighbours(issue_id, position)
                 self._touched.add(issue_id)
@@ -425,6 +428,37 @@ class Workspace:
             self._members[keep] = sorted(self._members[keep] + self._members.pop(gone))
             self._profiles[keep].absorb(self._profiles.pop(gone))
             issue_id = keep
+
+    def _regroup_around(self, issue_id: str, position: int) -> str:
+        """Group the members of the issue ``position`` just joined and of its neighbours' issues again, by the
+        finder's rule as a full re-cluster would; the id of the issue that holds ``position`` then.
+
+        A suggestion is placed against the issues as they are, without the suggestions that will follow it: the
+        first message of a new issue can join an issue it resembles (another estate's light pollution) and draw its
+        later siblings in after it. Grouping the neighbourhood again undoes that once the siblings are there to link
+        to each other first. Ids carry over where membership overlaps, as after a re-cluster, and reviewers'
+        corrections are made to hold again.
+        """
+        ids, _ = self._neighbours_of(position)
+        issues = ({self._issue_of[j] for j in ids} | {issue_id}) - {None}
+        members = sorted(p for issue in issues for p in self._members[issue])
+        if len(members) < 3:  # a pair the rule joined stays joined: regrouping two gives the same answer
+            return issue_id
+        items = [self._item(p) for p in members]
+        index = NeighbourIndex(len(items[0].vector))
+        index.add(np.array([item.vector for item in items], dtype=np.float32))
+        labels = IssueFinder(self.finder.rule, k=min(self.finder.k, len(members) - 1)).fit(index, items).labels_
+        local = {p: n for n, p in enumerate(members)}
+        originals = [local.get(self._pos.get(self.suggestions[p].duplicate_of)) for p in members]
+        groups = [[self.suggestions[members[n]].id for n in group] for group in with_originals(labels, originals)]
+        old = {self.suggestions[p].id: self._issue_of[p] for p in members}
+        new_ids, self._next_issue = carry_over_ids(old, groups, self._next_issue)
+        moves = {sid: new for group, new in zip(groups, new_ids) for sid in group if old[sid] != new}
+        if moves:
+            self._move(moves)
+            if self.corrections:
+                self._apply_corrections()
+        return self._issue_of[position]
 
     def _place(self, position: int) -> str:
         """Put a stored suggestion into its issue by the finder's rule; open a new issue when it links to none.
