@@ -192,9 +192,10 @@ def test_kill_while_a_recluster_saves_then_rerun(store_file, tmp_path, cache_dir
     path, keys = store_file
     items = suggestions(160, "c", seed=42)
     marker = tmp_path / "held"
-    # A stricter single-threshold rule without merging on placement: suggestions placed one batch at a time then stay
-    # where a re-cluster over all of them puts them elsewhere, so the killed save had changes to lose.
-    placed_apart = ("--set", "issues.merge_on_add=false", "--set", 'issues.finder.rule="cosine:0.9"')
+    # A stricter single-threshold rule without merging or regrouping on placement: suggestions placed one batch at a
+    # time then stay where a re-cluster over all of them puts them elsewhere, so the killed save had changes to lose.
+    placed_apart = ("--set", "issues.merge_on_add=false", "--set", "issues.regroup_on_add=false",
+                    "--set", 'issues.finder.rule="cosine:0.9"')
     service = serve(path, cache_dir, *placed_apart, "--pause-in", "recluster-save", "--marker", str(marker))
     with client(service, keys["intake"]) as intake:
         # In batches, as an intake system sends them: placed one batch at a time, some suggestions land elsewhere
