@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.entries import LazyEntries
 from triage.privacy import mask_pii
 from triage.records import Issue, Score, Suggestion
 from triage.theme_reports import Placed, ThemeEntry, theme_entry
@@ -121,7 +122,7 @@ class StoredById(Mapping[str, Suggestion]):
         return len(self._workspace)
 
 
-class RankedThemes(Sequence[ThemeEntry]):
+class RankedThemes(LazyEntries[ThemeEntry]):
     """Key-topic candidates (themes) in rank order, filtered like the issues; each entry (its issues ranked, its
     examples) is put together when read, so a page of thousands of themes costs a page."""
 
@@ -135,9 +136,7 @@ class RankedThemes(Sequence[ThemeEntry]):
     def __len__(self) -> int:
         return len(self._ranked)
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def _entry(self, index: int) -> ThemeEntry:
         return theme_entry(*self._ranked[index], self._issues.place, self._issues, self._by_id)
 
     def find(self, theme_id: str) -> ThemeEntry | None:

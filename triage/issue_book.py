@@ -18,13 +18,13 @@ import bisect
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import overload
 
 import numpy as np
 
 from . import label, rank
 from .digest_model import FeatureCache
 from .embed import cache_folder
+from .entries import LazyEntries
 from .records import Issue, Score, Suggestion
 
 # Batches of at least this many originals have their digest feature values cached (see ``IssueBook._score_new``).
@@ -50,7 +50,7 @@ class LiveIssue(label.LiveKeywords, Issue):
         self._topic = value
 
 
-class Ranking(Sequence[tuple[Issue, Score]]):
+class Ranking(LazyEntries[tuple[Issue, Score]]):
     """Issues best first, ordered by their score values.
 
     Holds a snapshot of the book's rows (list and dict copies, made in C) and the order of the rows; an entry's issue
@@ -68,19 +68,7 @@ class Ranking(Sequence[tuple[Issue, Score]]):
     def __len__(self) -> int:
         return len(self._order)
 
-    @overload
-    def __getitem__(self, index: int) -> tuple[Issue, Score]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[Issue, Score]]: ...
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def _entry(self, index: int) -> tuple[Issue, Score]:
         row = int(self._order[index])
         score = self._scores.get(row)
         if score is None:
@@ -321,7 +309,7 @@ class IssueBook:
                              self._digest_scores)
 
 
-class DigestRanking(Sequence[tuple[Suggestion, Score, str | None]]):
+class DigestRanking(LazyEntries[tuple[Suggestion, Score, str | None]]):
     """Digest candidates best first as (suggestion, score, issue id): the places kept and their issues, taken when
     ranked; an entry is put together when read, so a page of many thousands costs a page."""
 
@@ -333,14 +321,6 @@ class DigestRanking(Sequence[tuple[Suggestion, Score, str | None]]):
     def __len__(self) -> int:
         return len(self._positions)
 
-    @overload
-    def __getitem__(self, index: int) -> tuple[Suggestion, Score, str | None]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[tuple[Suggestion, Score, str | None]]: ...
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        position = self._positions[index]  # an IndexError ends iteration
+    def _entry(self, index: int) -> tuple[Suggestion, Score, str | None]:
+        position = self._positions[index]
         return self._suggestions[position], self._scores[position], self._issue_ids[index]

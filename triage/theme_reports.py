@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .entries import LazyEntries
 from .messages import FACTOR_NAMES
 from .records import Issue, Score, Suggestion
 from .reports import (EXAMPLE_EXCERPT_CHARS, body_of, breakdown_table, clean, day, examples, excerpt, title_of, who_of,
@@ -79,7 +80,7 @@ def theme_entries(themes: Sequence[Theme], candidates: Sequence[tuple[Theme, Sco
             for rank, theme, score in ordered]
 
 
-class Placed(Sequence[tuple]):
+class Placed(LazyEntries[tuple]):
     """Entries of a ranking with their place (from 1) in front, all of them or those at ``places`` only, each read
     from the ranking when asked for: a page of a long ranking, or of a theme's many issues, costs a page."""
 
@@ -90,9 +91,7 @@ class Placed(Sequence[tuple]):
     def __len__(self) -> int:
         return len(self._places)
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def _entry(self, index: int) -> tuple:
         place = self._places[index]
         return (place, *self._ranked[place - 1])
 
