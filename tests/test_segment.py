@@ -60,6 +60,20 @@ def test_cached_tokens_equal_fresh_ones_and_a_new_user_dictionary_is_never_serve
     assert "丽发新城小区" in edited.tokens(texts)[1] and edited.last_new == 2
 
 
+def test_remembered_dictionary_answers_equal_jiebas_and_a_new_user_dictionary_asks_again(tmp_path):
+    from triage.known_words import KnownWords
+
+    words = ["路灯", "物业公司", "丽发新城", "天健盛世"]
+    userdict = tmp_path / "user.txt"
+    userdict.write_text("物业公司\n", encoding="utf-8")
+    cache = tmp_path / "dictionary.sqlite"
+    fresh = Segmenter(userdict=userdict)
+    assert KnownWords(fresh, cache)(words) == KnownWords(fresh)(words) == {"路灯", "物业公司"}
+    assert KnownWords(Segmenter(userdict=userdict), cache)(words) == {"路灯", "物业公司"}
+    userdict.write_text("物业公司\n丽发新城\n", encoding="utf-8")
+    assert KnownWords(Segmenter(userdict=userdict), cache)(words) == {"路灯", "物业公司", "丽发新城"}
+
+
 def test_anonymised_areas_do_not_swallow_the_name_that_follows(segmenter, tmp_path):
     from triage.token_cache import TokenCache
 

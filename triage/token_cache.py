@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import jieba
 
-from .embed.cache import stored_rows, text_hash
 from .segment import Segmenter
+from .text_cache import TextCache
 
 
 def segmenter_key(segmenter: Segmenter) -> str:
@@ -27,32 +26,22 @@ def segmenter_key(segmenter: Segmenter) -> str:
 
 
 class TokenCache:
-    """Tokens of texts from ``path`` where it has them; the rest segmented and stored."""
+    """Tokens of texts from ``path`` where it has them; the rest segmented and stored.
+
+    ``last_new`` tells how many distinct texts the last call really had to segment."""
 
     def __init__(self, segmenter: Segmenter, path: str | Path):
         self.segmenter = segmenter
-        self.key = segmenter_key(segmenter)
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._texts = TextCache(path, "token_lists", segmenter_key(segmenter))
         self.last_new = 0
-        with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS tokens (segmenter TEXT, hash TEXT, tokens TEXT,"
-                       " PRIMARY KEY (segmenter, hash))")
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        hashes = [text_hash(t) for t in texts]
-        with self._connect() as db:
-            found = {digest: json.loads(stored) for digest, stored in stored_rows(
-                db, "SELECT hash, tokens FROM tokens WHERE segmenter = ? AND hash IN ({marks})", self.key, hashes)}
-        missing = {h: t for h, t in zip(hashes, texts) if h not in found}
+        found = {text: json.loads(stored) for text, stored in self._texts.read(texts).items()}
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
         self.last_new = len(missing)
         if missing:
-            cut = {h: self.segmenter.tokens(t) for h, t in missing.items()}
-            with self._connect() as db:
-                db.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?)",
-                               [(self.key, h, json.dumps(words, ensure_ascii=False)) for h, words in cut.items()])
+            cut = {text: self.segmenter.tokens(text) for text in missing}
+            self._texts.write({text: json.dumps(words, ensure_ascii=False).encode("utf-8")
+                               for text, words in cut.items()})
             found.update(cut)
-        return [list(found[h]) for h in hashes]
+        return [list(found[text]) for text in texts]
