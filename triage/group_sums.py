@@ -149,11 +149,6 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.arange(len(owner)) + (starts - (np.cumsum(lengths) - lengths))[owner], owner
 
 
-def _segment_starts(lengths: np.ndarray) -> np.ndarray:
-    """Where each non-empty segment of consecutive runs of these lengths starts."""
-    return (np.cumsum(lengths) - lengths)[lengths > 0]
-
-
 class _Rows:
     """Sparse rows per group, all in shared arrays, so any set of groups' rows is gathered by array indexing with no
     Python loop over rows.
@@ -193,6 +188,7 @@ class _Rows:
         self.start = np.cumsum(self.length) - self.length
         self.used = self.live = len(self.ids)
         self._scratch = np.zeros((2, self.width))
+        self._mine = np.zeros(self.width, dtype=bool)  # group a's ids, while ``against`` runs
 
     @staticmethod
     def _entries(columns: Sequence[tuple[int, int, Sequence[dict]]]) -> tuple[np.ndarray, ...]:
@@ -246,7 +242,12 @@ class _Rows:
 
     def against(self, a: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Group a with each of the others: the dot products per view (m × views) and the largest products (m, at
-        least 0 as for rows that share nothing)."""
+        least 0 as for rows that share nothing).
+
+        Only the ids group a has are kept once looked up: every other id's product is +0.0 (no value is negative),
+        which adds nothing to a sum and never beats 0 for the largest, so the sums, added in the same order without
+        those terms, come out the same to the last bit at a fraction of the work (most of a neighbour's ids are not
+        group a's)."""
         lengths = self.length[others]
         views = len(self.offsets) - 1
         dots, largest = np.zeros(len(others) * views), np.zeros(len(others))
@@ -254,13 +255,18 @@ class _Rows:
             start, end = self.start[a], self.start[a] + self.length[a]
             mine = self.ids[start:end]
             self._scratch[:, mine] = self.values[:, start:end]
+            self._mine[mine] = True
             positions, owner = self._positions(others)
+            shared = np.flatnonzero(self._mine[self.ids[positions]])
+            positions, owner = positions[shared], owner[shared]
             ids = self.ids[positions]
             dots = np.bincount(owner * views + self._view_of(ids),
                                weights=self._scratch[0][ids] * self.values[0][positions], minlength=len(dots))
-            largest[lengths > 0] = np.maximum.reduceat(self._scratch[1][ids] * self.values[1][positions],
-                                                       _segment_starts(lengths))
+            if len(owner):
+                starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+                largest[owner[starts]] = np.maximum.reduceat(self._scratch[1][ids] * self.values[1][positions], starts)
             self._scratch[:, mine] = 0.0
+            self._mine[mine] = False
         return dots.reshape(len(others), views), np.maximum(largest, 0.0)
 
     def absorb(self, a: int, b: int) -> None:
