@@ -100,9 +100,10 @@ class Segmenter:
         if self._idf is None:
             self._idf = {word: self._idf_of(df) for word, df in self.df_.items()}
         idf, unseen = self._idf, self._idf_of(0)
-        counts = Counter(tokens)
-        scored = sorted(counts, key=lambda w: (-counts[w] * idf.get(w, unseen), w))
-        return scored[:k]
+        # (minus the weight, the word) built in one pass rather than by a key function called per word; words are
+        # distinct, so the order is that of the pairs alone.
+        scored = sorted([(-count * idf.get(w, unseen), w) for w, count in Counter(tokens).items()])
+        return [w for _, w in scored[:k]]
 
 
 def segmenter_from_config(config: dict) -> Segmenter:
