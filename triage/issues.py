@@ -201,7 +201,12 @@ def neighbour_graph(index: NeighbourIndex, k: int,
     columns = ids.ravel()
     kept = (columns >= 0) & (columns != rows)
     rows, columns = rows[kept], columns[kept]
-    both = np.unique(np.concatenate((rows * n + columns, columns * n + rows)))
+    # Sorted and deduplicated by hand: numpy 2's ``np.unique`` hashes integers before sorting them, which took 0.2 CPU
+    # seconds here on 4,326 suggestions where sorting alone takes 0.006.
+    both = np.sort(np.concatenate((rows * n + columns, columns * n + rows)))
+    first = np.ones(len(both), dtype=bool)
+    first[1:] = both[1:] != both[:-1]
+    both = both[first]
     starts = np.searchsorted(both, np.arange(n + 1) * n)
     neighbours = (both % n).tolist()
     return [set(neighbours[start:end]) for start, end in zip(starts[:-1], starts[1:])]
