@@ -13,6 +13,7 @@ from triage.entries import LazyEntries
 from triage.privacy import mask_pii
 from triage.records import Issue, Score, Suggestion
 from triage.theme_reports import Placed, ThemeEntry, theme_entry
+from triage.themes import Theme
 from triage.workspace import Workspace
 
 from .messages import DECISIONS, IMPLEMENTATION_STATUSES
@@ -127,9 +128,12 @@ class RankedThemes(LazyEntries[ThemeEntry]):
     examples) is put together when read, so a page of thousands of themes costs a page."""
 
     def __init__(self, workspace: Workspace, filters: Filters):
-        self._ranked = [(rank, theme, score) for rank, (theme, score) in enumerate(workspace.theme_candidates(), 1)
-                        if not filters.active() or any(filters.matches(s) for issue_id in theme.issues
-                                                       for s in workspace.members(issue_id))]
+        self._candidates = workspace.theme_candidates()
+        ranked = Placed(self._candidates)
+        self._ranked: Sequence[tuple[int, Theme, Score]] = ranked if not filters.active() else [
+            (rank, theme, score) for rank, theme, score in ranked
+            if any(filters.matches(s) for issue_id in theme.issues for s in workspace.members(issue_id))]
+        self._filtered = filters.active()
         self._issues = workspace.key_topics()
         self._by_id = StoredById(workspace)
 
@@ -141,8 +145,10 @@ class RankedThemes(LazyEntries[ThemeEntry]):
 
     def find(self, theme_id: str) -> ThemeEntry | None:
         """The entry of one theme, or ``None`` when it is not among these candidates."""
+        if not self._filtered:
+            place = self._candidates.place(theme_id)
+            return self[place - 1] if place is not None else None
         return next((self[i] for i, (_, theme, _) in enumerate(self._ranked) if theme.id == theme_id), None)
-
 
 
 def theme_issue(issue_rank: int, issue: Issue, score: Score) -> dict[str, Any]:

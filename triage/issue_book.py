@@ -24,7 +24,8 @@ import numpy as np
 from . import label, rank
 from .digest_model import FeatureCache
 from .embed import cache_folder
-from .entries import LazyEntries
+from .dated_rows import DatedRows
+from .entries import LazyEntries, Ranking
 from .records import Issue, Score, Suggestion
 
 # Batches of at least this many originals have their digest feature values cached (see ``IssueBook._score_new``).
@@ -48,42 +49,6 @@ class LiveIssue(label.LiveKeywords, Issue):
     @topic.setter
     def topic(self, value: str) -> None:
         self._topic = value
-
-
-class Ranking(LazyEntries[tuple[Issue, Score]]):
-    """Issues best first, ordered by their score values.
-
-    Holds a snapshot of the book's rows (list and dict copies, made in C) and the order of the rows; an entry's issue
-    and its ``Score`` with its breakdown are looked up when read, so a page of a ranking of many thousands costs a
-    page, not a pass over every issue.
-    """
-
-    def __init__(self, ids: list[str], issues: Mapping[str, Issue], measures: list[rank.IssueMeasures],
-                 order: np.ndarray, ranker: rank.KeyTopicRanker):
-        self._ids, self._issues, self._measures, self._order = ids, issues, measures, order
-        self._ranker = ranker
-        self._scores: dict[int, Score] = {}
-        self._places: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def _entry(self, index: int) -> tuple[Issue, Score]:
-        row = int(self._order[index])
-        score = self._scores.get(row)
-        if score is None:
-            score = self._scores[row] = self._ranker.score(self._measures[row])
-        return self._issues[self._ids[row]], score
-
-    def place(self, issue_id: str) -> int | None:
-        """The issue's rank, counting from 1, or ``None``."""
-        row = bisect.bisect_left(self._ids, issue_id)
-        if row == len(self._ids) or self._ids[row] != issue_id:
-            return None
-        if self._places is None:
-            self._places = np.empty(len(self._order), dtype=np.int64)
-            self._places[self._order] = np.arange(1, len(self._order) + 1)
-        return int(self._places[row])
 
 
 class IssueBook:
@@ -116,17 +81,7 @@ class IssueBook:
         self._originals: list[int] = []
         self._assigner_at = -1
         # Key topics: a row per issue in id order (so equal scores stay in id order), measured again when stale.
-        self._ids: list[str] = []
-        self._figures = np.zeros((0, 7))
-        self._measures: list[rank.IssueMeasures | None] = []
-        # The originals' dates of all rows as flat arrays, each beside its issue's slot: a number an issue keeps
-        # while rows are inserted and deleted around it. A change re-measures one issue, so it replaces that
-        # issue's dates rather than gathering every row's dates again (a quarter of a second at 100,000).
-        self._slots = np.zeros(0, dtype=np.int64)  # per row
-        self._next_slot = 0
-        self._flat_dates = np.zeros(0, dtype=np.int64)
-        self._flat_slots = np.zeros(0, dtype=np.int64)
-        self._dropped_slots: list[int] = []
+        self._rows: DatedRows[rank.IssueMeasures] = DatedRows(7)
         self._stale_rows: set[str] = set()
         self._fitted: tuple[int, rank.KeyTopicRanker, rank.MeasureTable] | None = None
         # Digest: per position its score (it reads only the suggestion's own text, so it is computed once) and its
@@ -147,11 +102,7 @@ class IssueBook:
         full = changed is None
         if full:
             self._issues, self._keywords = {}, label.RunningClassTfidf()
-            self._ids = sorted(members)
-            self._figures, self._measures = np.zeros((len(self._ids), 7)), [None] * len(self._ids)
-            self._slots, self._next_slot = np.arange(len(self._ids), dtype=np.int64), len(self._ids)
-            self._flat_dates, self._flat_slots = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-            self._dropped_slots = []
+            self._rows = DatedRows(7, members)
             changed = set(members)
         else:
             changed = set(changed) | (self._issues.keys() - members.keys())
@@ -159,22 +110,12 @@ class IssueBook:
             old = self._issues.pop(issue_id, None)
             if old is not None:
                 self._keywords.remove(old._words)
-            place = bisect.bisect_left(self._ids, issue_id)
-            listed = place < len(self._ids) and self._ids[place] == issue_id
             if issue_id in members:
                 self._issues[issue_id] = self._describe(issue_id, members[issue_id], vectors)
                 self._stale_rows.add(issue_id)
-                if not listed:
-                    self._ids.insert(place, issue_id)
-                    self._figures = np.insert(self._figures, place, 0.0, axis=0)
-                    self._slots = np.insert(self._slots, place, self._next_slot)
-                    self._next_slot += 1
-                    self._measures.insert(place, None)
-            elif listed:
-                del self._ids[place], self._measures[place]
-                self._figures = np.delete(self._figures, place, axis=0)
-                self._dropped_slots.append(int(self._slots[place]))
-                self._slots = np.delete(self._slots, place)
+                self._rows.insert(issue_id)
+            else:
+                self._rows.delete(issue_id)
                 self._stale_rows.discard(issue_id)
         opened = [issue_id for issue_id in changed if issue_id in members and issue_id not in self._ordered]
         if full or len(opened) > 1:
@@ -242,39 +183,28 @@ class IssueBook:
     def _ranker(self) -> tuple[rank.KeyTopicRanker, rank.MeasureTable]:
         """The key-topic ranker fitted on the issues as they are now, and their figures in issue-id order."""
         if self._fitted is None or self._fitted[0] != self.version:
-            replaced, dates, slots = list(self._dropped_slots), [], []
             for issue_id in self._stale_rows:
                 issue = self._issues[issue_id]
                 measures = rank.measure_issue(issue, [self._suggestions[p] for p in issue._originals],
                                               [self._tokens[p] for p in issue._originals], self._priorities)
-                row = bisect.bisect_left(self._ids, issue_id)
-                (self._figures[row], row_dates), self._measures[row] = rank.MeasureTable.row(measures), measures
-                replaced.append(int(self._slots[row]))
-                dates.append(row_dates)
-                slots.append(np.full(len(row_dates), self._slots[row], dtype=np.int64))
+                self._rows.set(issue_id, measures, *rank.MeasureTable.row(measures))
             self._stale_rows.clear()
-            self._dropped_slots = []
-            kept = ~np.isin(self._flat_slots, replaced)
-            self._flat_dates = np.concatenate([self._flat_dates[kept], *dates])
-            self._flat_slots = np.concatenate([self._flat_slots[kept], *slots])
-            row_of_slot = np.zeros(self._next_slot, dtype=np.int64)
-            row_of_slot[self._slots] = np.arange(len(self._slots))
-            table = rank.MeasureTable.of(self._figures, self._flat_dates, row_of_slot[self._flat_slots])
+            table = rank.MeasureTable.of(self._rows.figures, *self._rows.dates())
             self._fitted = (self.version, rank.key_topic_ranker_from_config(self.config).fit_table(table), table)
         return self._fitted[1], self._fitted[2]
 
     def key_score(self, issue_id: str) -> Score | None:
-        place = bisect.bisect_left(self._ids, issue_id)
-        if place == len(self._ids) or self._ids[place] != issue_id:
+        row = self._rows.row(issue_id)
+        if row is None:
             return None
         ranker, _ = self._ranker()
-        return ranker.score(self._measures[place])
+        return ranker.score(self._rows.measures[row])
 
     def key_topics(self) -> Ranking:
         """``rank.rank_key_topics`` over the book's issues, scored with arrays."""
         ranker, table = self._ranker()
         order = np.argsort(-ranker.values(table), kind="stable")  # rows are in id order: ties stay in id order
-        return Ranking(list(self._ids), dict(self._issues), list(self._measures), order, ranker)
+        return Ranking(list(self._rows.ids), dict(self._issues), list(self._rows.measures), order, ranker)
 
     def digest_score(self, position: int) -> Score:
         """The digest score of the original at ``position``."""

@@ -162,6 +162,22 @@ class MeasureTable:
                    dates=dates, date_rows=date_rows)
 
 
+def latest_of(dates: np.ndarray) -> datetime | None:
+    """The latest of dates in microseconds (``micros``) as a moment, or ``None`` when there are none."""
+    return _EPOCH + int(dates.max()) * _MICROSECOND if len(dates) else None
+
+
+def recent_growths(dates: np.ndarray, date_rows: np.ndarray, rows: int, latest: datetime | None,
+                   window_days: float) -> np.ndarray:
+    """``recent_growth`` of each of ``rows`` rows, whose dates (microseconds) are ``dates`` beside their rows."""
+    if latest is None:
+        return np.zeros(rows, dtype=np.int64)
+    end, window = micros(latest), timedelta(days=window_days) // _MICROSECOND
+    recent = np.bincount(date_rows[(end - window < dates) & (dates <= end)], minlength=rows)
+    previous = np.bincount(date_rows[(end - 2 * window < dates) & (dates <= end - window)], minlength=rows)
+    return np.maximum(0, recent - previous)
+
+
 def log_shares(values: np.ndarray, largest: float) -> np.ndarray:
     """``log_share`` of every value."""
     return np.log1p(values) / math.log1p(largest) if largest > 0 else np.zeros(len(values))
@@ -201,7 +217,7 @@ class KeyTopicRanker:
 
     def fit_table(self, table: MeasureTable) -> "KeyTopicRanker":
         """``fit`` on the measures of a table: the same fitted state, computed with arrays."""
-        self.latest_ = _EPOCH + int(table.last_at[table.dated].max()) * _MICROSECOND if table.dated.any() else None
+        self.latest_ = latest_of(table.last_at[table.dated])
         self.max_submitters_ = int(table.submitters.max(initial=0))
         self.max_size_ = int(table.size.max(initial=0))
         self.max_endorsements_ = int(table.endorsements.max(initial=0))
@@ -211,15 +227,7 @@ class KeyTopicRanker:
 
     def growths(self, table: MeasureTable) -> np.ndarray:
         """``growth`` of every row."""
-        rows = len(table.submitters)
-        if self.latest_ is None:
-            return np.zeros(rows, dtype=np.int64)
-        latest, window = micros(self.latest_), timedelta(days=self.recent_days) // _MICROSECOND
-        dates = table.dates
-        recent = np.bincount(table.date_rows[(latest - window < dates) & (dates <= latest)], minlength=rows)
-        previous = np.bincount(table.date_rows[(latest - 2 * window < dates) & (dates <= latest - window)],
-                               minlength=rows)
-        return np.maximum(0, recent - previous)
+        return recent_growths(table.dates, table.date_rows, len(table.submitters), self.latest_, self.recent_days)
 
     def values(self, table: MeasureTable) -> np.ndarray:
         """``score(...).value`` of every row: the same factors, added up in the same order, with arrays."""

@@ -10,11 +10,16 @@ city-wide theme.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .rank import log_share, priority_matcher_from_config, priority_matches, recent_growth, weighted_score
+import numpy as np
+
+from .dated_rows import DatedRows
+from .entries import Ranking
+from .rank import (latest_of, log_share, log_shares, micros, priority_matcher_from_config, priority_matches,
+                   recent_growth, recent_growths, weighted_score)
 from .records import Score, Suggestion
 from .themes import Theme
 
@@ -57,6 +62,16 @@ def measure_themes(themes: Sequence[Theme], suggestions: Sequence[Suggestion], t
     return measures
 
 
+# A theme's figures as a row of ``ThemeRanker.fit_rows``, in this order.
+ROW_FIGURES = ("submitters", "issues", "places", "spread", "endorsements", "priority_share")
+
+
+def theme_row(measures: ThemeMeasures) -> tuple[np.ndarray, np.ndarray]:
+    """A theme's row of figures (``ROW_FIGURES``) and its originals' dates in microseconds."""
+    return (np.array([getattr(measures, name) for name in ROW_FIGURES], dtype=np.float64),
+            np.array([micros(d) for d in measures.dates], dtype=np.int64))
+
+
 class ThemeRanker:
     """Scores themes as key-topic candidates relative to the other themes of the corpus.
 
@@ -70,6 +85,7 @@ class ThemeRanker:
         self.latest_: datetime | None = None
         self.max_: dict[str, int] = {}
         self._state: tuple = ()  # what ``fit`` learnt, with the settings: a score computed at this state stands
+        self._growths = np.zeros(0, dtype=np.int64)  # per row, after ``fit_rows``
 
     def growth(self, measures: ThemeMeasures) -> int:
         window = (self.latest_, self.recent_days)
@@ -89,6 +105,30 @@ class ThemeRanker:
         }
         self._state = (self.latest_, self.recent_days, tuple(self.max_.items()), tuple(self.weights.items()))
         return self
+
+    def fit_rows(self, figures: np.ndarray, dates: np.ndarray, date_rows: np.ndarray) -> "ThemeRanker":
+        """``fit`` on themes' rows (``theme_row``: figures stacked, every date beside its row): the same fitted
+        state, computed with arrays. Every figure but the priority share is a whole number, which float64 holds."""
+        self.latest_ = latest_of(dates)
+        largest = figures.max(axis=0, initial=0).astype(np.int64).tolist()
+        growth = recent_growths(dates, date_rows, len(figures), self.latest_, self.recent_days)
+        self.max_ = {"breadth": largest[0], "issues": largest[1], "places": largest[2], "spread": largest[3],
+                     "growth": int(growth.max(initial=0)), "endorsements": largest[4]}
+        self._state = (self.latest_, self.recent_days, tuple(self.max_.items()), tuple(self.weights.items()))
+        self._growths = growth
+        return self
+
+    def values(self, figures: np.ndarray) -> np.ndarray:
+        """``score(...).value`` of every row ``fit_rows`` was fitted on: the same factors, added up in the same
+        order, with arrays."""
+        columns = {"breadth": 0, "issues": 1, "places": 2, "spread": 3, "endorsements": 4}
+        factors = {name: log_shares(figures[:, columns[name]] if name != "growth" else self._growths, self.max_[name])
+                   for name in ("breadth", "issues", "places", "spread", "growth", "endorsements")}
+        factors["priority"] = figures[:, 5]
+        total = np.zeros(len(figures))
+        for name, value in factors.items():
+            total = total + float(self.weights[name]) * value
+        return total
 
     def factors(self, measures: ThemeMeasures) -> dict[str, float]:
         raw = {"breadth": measures.submitters, "issues": measures.issues, "places": measures.places,
@@ -120,3 +160,34 @@ def rank_themes(themes: Sequence[Theme], suggestions: Sequence[Suggestion], toke
     ranker = theme_ranker_from_config(config).fit(list(measures.values()))
     scored = [(theme, ranker.score(measures[theme.id])) for theme in themes if ranker.is_candidate(measures[theme.id])]
     return sorted(scored, key=lambda pair: (-pair[1].value, pair[0].id)), measures
+
+
+class CandidateBook:
+    """The themes' figures kept as rows one change at a time, and the key-topic candidates ranked from them with
+    arrays, so a read after a write measures only the themes it changed and a page of candidates costs a page."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self._rows: DatedRows[ThemeMeasures] = DatedRows(len(ROW_FIGURES))
+        self._themes: dict[str, Theme] = {}
+
+    def update(self, themes: Sequence[Theme], changed: Collection[str] | None, suggestions: Sequence[Suggestion],
+               tokens: Sequence[Sequence[str]], position: Mapping[str, int]) -> Ranking[Theme]:
+        """The candidates ranked as ``rank_themes`` ranks them; ``themes`` are every theme now, ``changed`` the ids
+        of those described again or gone since the last update (``None``: all)."""
+        if changed is None:
+            self._rows, self._themes = DatedRows(len(ROW_FIGURES), [t.id for t in themes]), {}
+            changed = {theme.id for theme in themes}
+        now = {theme.id: theme for theme in themes if theme.id in changed}
+        for theme_id in changed - now.keys():
+            self._themes.pop(theme_id, None)
+            self._rows.delete(theme_id)
+        for theme_id, measures in measure_themes(list(now.values()), suggestions, tokens, self.config,
+                                                 position).items():
+            self._rows.set(theme_id, measures, *theme_row(measures))
+        self._themes.update(now)
+        ranker = theme_ranker_from_config(self.config).fit_rows(self._rows.figures, *self._rows.dates())
+        candidates = np.flatnonzero(self._rows.figures[:, 0] >= ranker.min_submitters)
+        # Rows are in id order, so a stable sort keeps equal scores in id order.
+        order = candidates[np.argsort(-ranker.values(self._rows.figures)[candidates], kind="stable")]
+        return Ranking(list(self._rows.ids), dict(self._themes), list(self._rows.measures), order, ranker)

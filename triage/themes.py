@@ -16,6 +16,7 @@ its dictionary), so the same unlisted problem raised at several places still for
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -152,7 +153,8 @@ class ThemeFinder:
 
     ``fit`` learns how many unlisted issues use each problem word, so the leading word of an unlisted issue is the one
     that sets it apart (TF-IDF over issues) rather than a word every issue uses. ``theme_of_`` maps
-    issue id -> theme id and ``labels_`` theme id -> label after ``fit``. What a suggestion says never changes, so its
+    issue id -> theme id, ``issues_of_`` theme id -> its issue ids and ``labels_`` theme id -> label after ``fit``;
+    ``touched_`` are the themes the last ``fit`` gave or took an issue. What a suggestion says never changes, so its
     reading is kept by id, and so is each issue's until the issue changes: the service fits again after every change
     of issues and reads only the suggestions and issues that changed.
     """
@@ -168,6 +170,8 @@ class ThemeFinder:
         self.min_score = min_score
         self.theme_of_: dict[str, str] = {}
         self.labels_: dict[str, str] = {}
+        self.issues_of_: dict[str, set[str]] = {}
+        self.touched_: set[str] = set()
         self._readings: dict[str, Reading] = {}
         self._issues: dict[str, IssueReading] = {}
         # Every plain word of the lexicon once, and the lexicon themes that list it (as often as they list it).
@@ -273,33 +277,49 @@ class ThemeFinder:
         """
         if changed is None:
             self._issues, self._terms, self._df = {}, {}, np.zeros_like(self._df)
+            self.theme_of_, self.labels_, self.issues_of_ = {}, {}, {}
             stale: Collection[str] = issues.keys()
         else:
             stale = set(changed) | (self._issues.keys() - issues.keys())
+        self.touched_ = set()
         members = [position[m] for i in stale if i in issues for m in issues[i].members if m in position]
         self.read([suggestions[p] for p in members], [tokens[p] for p in members])  # in one batch
+        names = {theme.code: theme.name for theme in self.lexicon}
         for issue_id in sorted(stale):
             self._issues.pop(issue_id, None)
             old = self._terms.pop(issue_id, None)
             if old is not None:
                 self._df[old[0]] -= 1
-            if issue_id in issues:
-                new = self._issues[issue_id] = self.read_issue(issues[issue_id], suggestions, tokens, position)
-                if new.listed is None:
-                    self._terms[issue_id] = terms = self._word_terms(new.words)
-                    self._df[terms[0]] += 1
-        names = {theme.code: theme.name for theme in self.lexicon}
-        self.theme_of_, self.labels_ = {}, {}
-        for issue_id, reading in self._issues.items():
-            if reading.listed is not None:
-                self.theme_of_[issue_id] = reading.listed
-                self.labels_[reading.listed] = names[reading.listed]
+            if issue_id not in issues:
+                self._put(issue_id, None, "")
+                continue
+            new = self._issues[issue_id] = self.read_issue(issues[issue_id], suggestions, tokens, position)
+            if new.listed is None:
+                self._terms[issue_id] = terms = self._word_terms(new.words)
+                self._df[terms[0]] += 1
+            else:
+                self._put(issue_id, new.listed, names[new.listed])
         unlisted = list(self._terms)
         for issue_id, word in zip(unlisted, self._leading_words(unlisted)):
             theme_id = word_theme_id(word) if word else word_theme_id(issue_id)
-            self.theme_of_[issue_id] = theme_id
-            self.labels_.setdefault(theme_id, word or "其他")
+            if self.theme_of_.get(issue_id) != theme_id:
+                self._put(issue_id, theme_id, word or "其他")
         return self
+
+    def _put(self, issue_id: str, theme_id: str | None, label: str) -> None:
+        """Put an issue under a theme (``None``: under none, the issue is gone); both themes are noted as touched."""
+        old = self.theme_of_.pop(issue_id, None)
+        if old is not None:
+            self.touched_.add(old)
+            kept = self.issues_of_[old]
+            kept.discard(issue_id)
+            if not kept:
+                del self.issues_of_[old], self.labels_[old]
+        if theme_id is not None:
+            self.touched_.add(theme_id)
+            self.theme_of_[issue_id] = theme_id
+            self.issues_of_.setdefault(theme_id, set()).add(issue_id)
+            self.labels_.setdefault(theme_id, label)
 
     def _word_terms(self, words: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
         """An unlisted issue's words as ids (new words get one) and their weights 1 + log(count)."""
@@ -375,52 +395,63 @@ class ThemeBook:
     """Themes found and described one change at a time, so a read after a change of issues costs what changed.
 
     ``refresh`` fits the finder on the changed issues, describes again the themes that gained, lost or changed an
-    issue, and keeps the running counts behind every theme's keywords (class TF-IDF over the themes' problem words,
-    so they name the problem, not a place), worked out for a theme when read.
+    issue (``changed_`` names them), keeps every theme in order in a sorted list (a change moves the themes it
+    described), and keeps the running counts behind every theme's keywords (class TF-IDF over the themes' problem
+    words, so they name the problem, not a place), worked out for a theme when read.
     """
 
     def __init__(self, finder: ThemeFinder, keywords_per_theme: int = 8):
         self.finder = finder
         self.keywords_per_theme = keywords_per_theme
         self.version = 0
+        self.changed_: set[str] = set()
         self._themes: dict[str, LiveTheme] = {}
-        self._issues_of: dict[str, set[str]] = {}  # theme id -> its issue ids
         self._keywords = RunningClassTfidf()
+        # Every theme largest first, with the sort keys beside them (see ``_order_key``).
+        self._keys: list[tuple[int, int, str]] = []
         self._ordered: list[Theme] = []
+
+    @staticmethod
+    def _order_key(theme: Theme) -> tuple[int, int, str]:
+        """Largest first: by distinct submitters, then size, then id."""
+        return -theme.submitters, -theme.size, theme.id
 
     def refresh(self, issues: Mapping[str, Issue], suggestions: Sequence[Suggestion],
                 tokens: Sequence[Sequence[str]], position: Mapping[str, int],
                 changed: Collection[str] | None = None) -> list[Theme]:
-        """Every theme, largest first (by distinct submitters, then size, then id); ``changed`` as ``fit`` reads it."""
-        before = dict(self.finder.theme_of_) if changed is not None else {}
+        """Every theme, largest first; ``changed`` as ``fit`` reads it."""
         self.finder.fit(issues, suggestions, tokens, position, changed)
-        theme_of = self.finder.theme_of_
+        issues_of = self.finder.issues_of_
         if changed is None:
             self._themes, self._keywords = {}, RunningClassTfidf()
-            stale = set(theme_of.values())
+            stale = set(issues_of)
         else:
-            stale = {theme for issue_id in changed for theme in (before.get(issue_id), theme_of.get(issue_id))}
-            stale |= {before[i] for i in before.keys() - theme_of.keys()}
-            stale |= {theme for issue_id, theme in theme_of.items() if before.get(issue_id) != theme}
-            stale |= {before[issue_id] for issue_id, theme in theme_of.items() if before.get(issue_id, theme) != theme}
-            stale.discard(None)
-        self._issues_of = {}
-        for issue_id, theme_id in theme_of.items():
-            self._issues_of.setdefault(theme_id, set()).add(issue_id)
+            theme_of = self.finder.theme_of_
+            stale = self.finder.touched_ | {theme_of[i] for i in changed if i in theme_of}
         for theme_id in stale:
             old = self._themes.pop(theme_id, None)
             if old is not None:
                 self._keywords.remove(old._words)
-            if theme_id in self._issues_of:
+                if changed is not None:
+                    at = bisect.bisect_left(self._keys, self._order_key(old))
+                    del self._keys[at], self._ordered[at]
+            if theme_id in issues_of:
                 self._themes[theme_id] = theme = self._describe(theme_id, issues, suggestions, position)
                 self._keywords.add(theme._words)
+                if changed is not None:
+                    at = bisect.bisect_left(self._keys, key := self._order_key(theme))
+                    self._keys.insert(at, key)
+                    self._ordered.insert(at, theme)
+        if changed is None:
+            self._ordered = sorted(self._themes.values(), key=self._order_key)
+            self._keys = [self._order_key(theme) for theme in self._ordered]
+        self.changed_ = stale
         self.version += 1
-        self._ordered = sorted(self._themes.values(), key=lambda t: (-t.submitters, -t.size, t.id))
         return list(self._ordered)
 
     def _describe(self, theme_id: str, issues: Mapping[str, Issue], suggestions: Sequence[Suggestion],
                   position: Mapping[str, int]) -> LiveTheme:
-        group = sorted((issues[i] for i in self._issues_of[theme_id]), key=lambda i: (-i.submitters, -i.size, i.id))
+        group = sorted((issues[i] for i in self.finder.issues_of_[theme_id]), key=lambda i: (-i.submitters, -i.size, i.id))
         members = [m for issue in group for m in issue.members]
         originals = [suggestions[position[m]] for m in members
                      if m in position and not suggestions[position[m]].duplicate_of]

@@ -23,7 +23,8 @@ from .corrections import MERGE, SPLIT, Correction, apply_corrections
 from .dedup import DuplicateLinker, link_duplicates, linker_from_config
 from .embed import CachedEmbedder, Embedder, embedder_from_config, passage_text
 from .group_sums import Profile
-from .issue_book import IssueBook, Ranking
+from .entries import Ranking
+from .issue_book import IssueBook
 from .issue_ids import carry_over_ids, format_id, id_number
 from .issues import IssueFinder, TextViews, day_of, item_profiles, threads_of_issues, with_originals
 from .linkage import rule_from_config
@@ -31,7 +32,7 @@ from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
 from .records import Issue, Score, Suggestion
 from .segment import Segmenter, segmenter_from_config
-from .theme_rank import ThemeMeasures, measure_themes, rank_themes
+from .theme_rank import CandidateBook
 from .themes import Theme, ThemeBook, theme_finder_from_config
 
 Progress = Callable[[float, str], None]
@@ -117,7 +118,9 @@ class Workspace:
         self._touched: set[str] = set()
         # Issues changed since the themes were last found (``None``: every issue, after a load or re-cluster).
         self._theme_changes: set[str] | None = None
-        self._theme_measures: dict[str, tuple[Theme, ThemeMeasures]] = {}  # theme id -> (theme, its figures)
+        # Themes described again since the candidates were last ranked (``None``: every theme).
+        self._themes_to_rank: set[str] | None = None
+        self._candidates = CandidateBook(self.config)
         self._book = IssueBook(self.config, self._lock)
         # Stored suggestions whose issue a merge changed since the caller last took them: id -> [from, to].
         self._moved: dict[str, tuple[str, str]] = {}
@@ -654,22 +657,20 @@ class Workspace:
             if "themes" not in self._cache:
                 self._cache["themes"] = self._theme_book.refresh(issues, self.suggestions, self.tokens, self._pos,
                                                                  self._theme_changes)
+                self._themes_to_rank = None if self._theme_changes is None or self._themes_to_rank is None \
+                    else self._themes_to_rank | self._theme_book.changed_
                 self._theme_changes = set()
             return self._cache["themes"]
 
-    def theme_candidates(self) -> list[tuple[Theme, Score]]:
-        """Themes ranked as key-topic candidates, best first; themes of a single submitter are left out."""
+    def theme_candidates(self) -> Ranking[Theme]:
+        """Themes ranked as key-topic candidates, best first (a sequence whose scores are built when read); themes of
+        a single submitter are left out."""
         with self._lock:
             found = self.themes()
             if "theme_candidates" not in self._cache:
-                # A theme's figures are measured again only when it was described again (a new ``Theme`` object).
-                stale = [theme for theme in found if self._theme_measures.get(theme.id, (None,))[0] is not theme]
-                fresh = measure_themes(stale, self.suggestions, self.tokens, self.config, self._pos)
-                self._theme_measures = {theme.id: (theme, fresh[theme.id] if theme.id in fresh else
-                                                   self._theme_measures[theme.id][1]) for theme in found}
-                self._cache["theme_candidates"] = rank_themes(
-                    found, self.suggestions, self.tokens, self.config,
-                    {theme_id: measures for theme_id, (_, measures) in self._theme_measures.items()})[0]
+                self._cache["theme_candidates"] = self._candidates.update(found, self._themes_to_rank,
+                                                                          self.suggestions, self.tokens, self._pos)
+                self._themes_to_rank = set()
             return self._cache["theme_candidates"]
 
     def theme_assignments(self) -> dict[str, str]:
