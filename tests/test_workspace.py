@@ -222,6 +222,27 @@ def test_every_answer_read_after_adding_one_suggestion_equals_a_fresh_computatio
     assert merged  # the additions merged issues too, not only grew them
 
 
+def test_themes_after_reviewers_split_and_merge_issues_equal_finding_them_afresh(corpus):
+    # Splits add unlisted issues and merges take them away, which moves every issue's word weights (they depend on
+    # how many unlisted issues there are and how many use each word); the service chooses leading words again only
+    # where that can change one, and must still agree with finding every theme from scratch after each change.
+    import random
+
+    workspace, _ = fitted(corpus)
+    workspace.theme_candidates()
+    chosen = random.Random(13)
+    for step in range(40):
+        issues = sorted(workspace.issues(), key=lambda issue: issue.id)
+        if step % 2 == 0:
+            issue = chosen.choice([i for i in issues if len(i.members) >= 2])
+            originals = [m for m in issue.members if workspace.get(m).duplicate_of is None]
+            if len(originals) >= 2:
+                workspace.split(issue.id, chosen.sample(originals, len(originals) // 2))
+        else:
+            workspace.merge([issue.id for issue in chosen.sample(issues, 2)])
+        assert theme_answers(workspace.themes(), workspace.theme_candidates()) == fresh_theme_answers(workspace)
+
+
 def _unit(vector) -> np.ndarray:
     vector = np.asarray(vector, dtype=np.float64)
     return (vector / np.linalg.norm(vector)).astype(np.float32)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import heapq
 import math
 import re
 import tomllib
@@ -42,6 +43,9 @@ from .term_counts import TermCounter
 
 # Prefix of the ids of themes found by a leading problem word rather than the lexicon.
 WORD_THEME_PREFIX = "W-"
+# How near log n may come to where an issue's leading word would change before it is chosen again: far above the
+# rounding of the weights (about 1e-15 of them), so rounding never decides which issues are looked at again.
+_MARGIN = 1e-6
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,15 @@ class ThemeFinder:
         self._words: list[str] = []
         self._df = np.zeros(0, dtype=np.int64)
         self._terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Per unlisted issue its leading word's id (-1: none) and the range of log n over which that word stays
+        # ahead while its words' df stay as they are (see ``_leads``); the issues each word leads; heaps of those
+        # ranges' ends (lazily cleared: an entry counts while its stamp is the issue's); and, built when a change
+        # first needs them, the unlisted issues that use each word.
+        self._lead: dict[str, tuple[int, float, float, int]] = {}
+        self._led_by: dict[int, set[str]] = {}
+        self._ends: tuple[list[tuple[float, int, str]], list[tuple[float, int, str]]] = ([], [])
+        self._stamp = 0
+        self._postings: dict[int, set[str]] | None = None
         self._inside: dict[str, frozenset[str]] = {}  # name -> every part of its stem (``name_stem``)
 
     def read(self, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]]) -> list[Reading]:
@@ -278,6 +291,7 @@ class ThemeFinder:
         if changed is None:
             self._issues, self._terms, self._df = {}, {}, np.zeros_like(self._df)
             self.theme_of_, self.labels_, self.issues_of_ = {}, {}, {}
+            self._lead, self._led_by, self._ends, self._postings = {}, {}, ([], []), None
             stale: Collection[str] = issues.keys()
         else:
             stale = set(changed) | (self._issues.keys() - issues.keys())
@@ -285,11 +299,14 @@ class ThemeFinder:
         members = [position[m] for i in stale if i in issues for m in issues[i].members if m in position]
         self.read([suggestions[p] for p in members], [tokens[p] for p in members])  # in one batch
         names = {theme.code: theme.name for theme in self.lexicon}
+        df_before, words_changed = self._df.copy(), []
         for issue_id in sorted(stale):
             self._issues.pop(issue_id, None)
             old = self._terms.pop(issue_id, None)
             if old is not None:
                 self._df[old[0]] -= 1
+                words_changed.append(old[0])
+                self._unpost(issue_id, old[0])
             if issue_id not in issues:
                 self._put(issue_id, None, "")
                 continue
@@ -297,14 +314,102 @@ class ThemeFinder:
             if new.listed is None:
                 self._terms[issue_id] = terms = self._word_terms(new.words)
                 self._df[terms[0]] += 1
+                words_changed.append(terms[0])
+                if self._postings is not None:
+                    for word_id in terms[0].tolist():
+                        self._postings.setdefault(word_id, set()).add(issue_id)
             else:
                 self._put(issue_id, new.listed, names[new.listed])
-        unlisted = list(self._terms)
-        for issue_id, word in zip(unlisted, self._leading_words(unlisted)):
+        if changed is None:
+            again: Collection[str] = list(self._terms)
+        else:
+            again = {i for i in stale if i in self._terms} | self._crossed()
+            again |= self._df_moved(df_before, words_changed)
+        self._lead_again(sorted(again))
+        return self
+
+    def _unpost(self, issue_id: str, word_ids: np.ndarray) -> None:
+        """Forget an issue that was unlisted: its leading word, and its words' postings."""
+        lead = self._lead.pop(issue_id, None)
+        if lead is not None and lead[0] >= 0:
+            led = self._led_by[lead[0]]
+            led.discard(issue_id)
+            if not led:
+                del self._led_by[lead[0]]
+        if self._postings is not None:
+            for word_id in word_ids.tolist():
+                self._postings[word_id].discard(issue_id)
+
+    def _crossed(self) -> set[str]:
+        """Unlisted issues whose leading word may differ now that there are this many unlisted issues: log n left
+        the range kept for them (with a margin, so rounding never decides)."""
+        log_n = math.log(len(self._terms)) if self._terms else 0.0
+        crossed = set()
+        for heap, sign in zip(self._ends, (1.0, -1.0)):
+            while heap and sign * log_n >= heap[0][0] - _MARGIN:
+                _, stamp, issue_id = heapq.heappop(heap)
+                lead = self._lead.get(issue_id)
+                if lead is not None and lead[3] == stamp:
+                    crossed.add(issue_id)
+        return crossed
+
+    def _df_moved(self, before: np.ndarray, changed: Sequence[np.ndarray]) -> set[str]:
+        """Unlisted issues whose leading word may differ because some of their words' df moved (``before``: every
+        df before the change). A word whose df rose weighs less, which matters only where it leads, unless it has
+        just become shared (df 2); one whose df fell weighs more wherever it is still shared."""
+        if not changed:
+            return set()
+        words = np.unique(np.concatenate(changed))
+        old = np.zeros(len(words), dtype=np.int64)
+        known = words < len(before)
+        old[known] = before[words[known]]
+        new = self._df[words]
+        found: set[str] = set()
+        everywhere = ((new < old) & (new >= 2)) | ((old < 2) & (new >= 2))
+        for word_id in words[everywhere].tolist():
+            found |= self._posted()[word_id]
+        for word_id in words[(new != old) & ~everywhere].tolist():
+            found |= self._led_by.get(word_id, set())
+        return found
+
+    def _posted(self) -> dict[int, set[str]]:
+        """Word id -> the unlisted issues that use it, built when first needed (a batch run never needs it)."""
+        if self._postings is None:
+            self._postings = {}
+            for issue_id, (ids, _) in self._terms.items():
+                for word_id in ids.tolist():
+                    self._postings.setdefault(word_id, set()).add(issue_id)
+        return self._postings
+
+    def _lead_again(self, unlisted: Sequence[str]) -> None:
+        """Choose the leading words of these unlisted issues again and put each under its word's theme."""
+        if not unlisted:
+            return
+        leading, low, high = self._leads(unlisted)
+        for issue_id, word_id, lo, hi in zip(unlisted, leading, low.tolist(), high.tolist()):
+            old = self._lead.get(issue_id)
+            if old is not None and old[0] >= 0:
+                led = self._led_by[old[0]]
+                led.discard(issue_id)
+                if not led:
+                    del self._led_by[old[0]]
+            self._stamp += 1
+            self._lead[issue_id] = (word_id, lo, hi, self._stamp)
+            if word_id >= 0:
+                self._led_by.setdefault(word_id, set()).add(issue_id)
+            if hi < math.inf:
+                heapq.heappush(self._ends[0], (hi, self._stamp, issue_id))
+            if lo > -math.inf:
+                heapq.heappush(self._ends[1], (-lo, self._stamp, issue_id))
+            word = self._words[word_id] if word_id >= 0 else None
             theme_id = word_theme_id(word) if word else word_theme_id(issue_id)
             if self.theme_of_.get(issue_id) != theme_id:
                 self._put(issue_id, theme_id, word or "其他")
-        return self
+        if sum(map(len, self._ends)) > 4 * len(self._lead) + 1024:  # drop the entries that no longer count
+            self._ends = tuple([entry for entry in heap if self._lead.get(entry[2], (0, 0, 0, -1))[3] == entry[1]]
+                               for heap in self._ends)
+            for heap in self._ends:
+                heapq.heapify(heap)
 
     def _put(self, issue_id: str, theme_id: str | None, label: str) -> None:
         """Put an issue under a theme (``None``: under none, the issue is gone); both themes are noted as touched."""
@@ -334,33 +439,48 @@ class ThemeFinder:
                                                           dtype=np.int64)])
         return np.array(ids, dtype=np.int64), np.array([1 + math.log(tf) for tf in words.values()], dtype=float)
 
-    def _leading_words(self, unlisted: Sequence[str]) -> list[str | None]:
-        """Each unlisted issue's leading word: its word of highest TF-IDF, (1 + log count) * log(n / df) over the n
-        unlisted issues, among those another unlisted issue also uses (df >= 2); ties go to the word first in
-        alphabetical order, and ``None`` when no word is shared. All issues at once, with arrays: every product is
-        the one the formula gives in Python, so the choice is exactly that of weighing word by word."""
-        leading: list[str | None] = [None] * len(unlisted)
-        if not unlisted:
-            return leading
+    def _leads(self, unlisted: Sequence[str]) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Each of these unlisted issues' leading word (its id, -1 for none) and the range of log n over which it
+        stays ahead of the issue's other shared words while their df stay as they are.
+
+        The leading word is the issue's word of highest TF-IDF, (1 + log count) * log(n / df) over the n unlisted
+        issues, among those another unlisted issue also uses (df >= 2); ties go to the word first in alphabetical
+        order. Computed with arrays: every product is the one the formula gives in Python, so the choice is
+        exactly that of weighing word by word. As a function of log n each word's weight is a line, a (log n -
+        log df) with a = 1 + log count; the leader stays ahead of a word with a steeper line up to where the two
+        meet, and of one with a flatter line down to where they meet (words of equal count keep their order).
+        """
+        leading = [-1] * len(unlisted)
+        low, high = np.full(len(unlisted), -math.inf), np.full(len(unlisted), math.inf)
         terms = [self._terms[issue_id] for issue_id in unlisted]
         ids = np.concatenate([t[0] for t in terms])
         rows = np.repeat(np.arange(len(terms)), [len(t[0]) for t in terms])
         df = self._df[ids]
         shared = df >= 2
-        ids, rows, tf_weights = ids[shared], rows[shared], np.concatenate([t[1] for t in terms])[shared]
+        ids, rows, slopes = ids[shared], rows[shared], np.concatenate([t[1] for t in terms])[shared]
         if not len(ids):
-            return leading
+            return leading, low, high
         counts, at = np.unique(df[shared], return_inverse=True)
-        idf = np.array([math.log(len(unlisted) / count) for count in counts.tolist()])
-        weights = tf_weights * idf[at]
+        idf = np.array([math.log(len(self._terms) / count) for count in counts.tolist()])
+        weights = slopes * idf[at]
         starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+        lengths = np.diff(np.append(starts, len(rows)))
         best = np.maximum.reduceat(weights, starts)
-        top = weights == np.repeat(best, np.diff(np.append(starts, len(rows))))
+        top = weights == np.repeat(best, lengths)
         for row, word_id in zip(rows[top].tolist(), ids[top].tolist()):
-            word = self._words[word_id]
-            if leading[row] is None or word < leading[row]:
-                leading[row] = word
-        return leading
+            if leading[row] < 0 or self._words[word_id] < self._words[leading[row]]:
+                leading[row] = word_id
+        # Where each word's line meets its leader's.
+        log_df = np.log(counts.astype(float))[at]
+        leader = np.flatnonzero(ids == np.repeat(np.array(leading)[np.unique(rows)], lengths))
+        leader_slope = np.repeat(slopes[leader], lengths)
+        leader_offset = np.repeat(slopes[leader] * log_df[leader], lengths)
+        steeper = slopes - leader_slope
+        meets = np.divide(slopes * log_df - leader_offset, steeper, out=np.zeros(len(ids)), where=steeper != 0)
+        seen = np.unique(rows)
+        high[seen] = np.minimum.reduceat(np.where(steeper > 0, meets, math.inf), starts)
+        low[seen] = np.maximum.reduceat(np.where(steeper < 0, meets, -math.inf), starts)
+        return leading, low, high
 
 
 @lru_cache(maxsize=1 << 17)
