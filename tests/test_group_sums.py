@@ -63,7 +63,7 @@ def _same(first: PairSums, second: PairSums) -> None:
 def test_a_batch_of_edges_and_each_pair_alone_get_the_same_features_and_scores():
     items = _items(40, seed=1)
     a, b = np.array([0, 0, 3, 7, 12, 20, 39]), np.array([1, 5, 4, 30, 13, 21, 2])
-    _same(GroupSums(items).pairs(a, b, _every), PairSums.of_profiles([(items[i], items[j]) for i, j in zip(a, b)]))
+    _same(GroupSums.of_profiles(items).pairs(a, b, _every), PairSums.of_profiles([(items[i], items[j]) for i, j in zip(a, b)]))
     single = PairSums.of_profiles([(items[0], items[5])])
     assert MODEL.score(items[0], items[5]) == pytest.approx(float(MODEL.score_many(single)[0]), abs=1e-15)
     assert dict(zip(NAMES, features_of(single)[0])).keys() == set(NAMES)
@@ -75,7 +75,7 @@ def test_groups_merged_as_arrays_score_as_their_profiles_do(monkeypatch):
     monkeypatch.setattr(group_sums, "ROWS_CHUNK", 7)
     items = _items(120, seed=2)
     profiles = [p.copy() for p in items]
-    groups = GroupSums(items)
+    groups = GroupSums.of_profiles(items)
     rng = np.random.default_rng(3)
     alive = list(range(len(items)))
     for step in range(100):

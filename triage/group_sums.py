@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
+import scipy.sparse as sp
 
-SparseRow = dict[int, float]
+from .sparse_rows import SparseRow, rows_matrix
 
 # Edges scored per numpy batch: bounds the temporary arrays (two 384-wide float64 rows per edge: 100 MB).
 EDGE_CHUNK = 4096
@@ -160,21 +161,21 @@ class _Rows:
     parts are left behind until they take as much room as the live rows; then the live rows are packed again.
     """
 
-    def __init__(self, views: Sequence[Sequence[dict]], largest: Sequence[dict]):
-        n = len(largest)
-        widths = [1 + max((max(row) for row in rows if row), default=-1) for rows in [*views, largest]]
-        widths[0] = max(widths[0], widths.pop())  # the largest products' ids are the first view's
+    def __init__(self, views: Sequence[sp.csr_matrix], largest: sp.csr_matrix):
+        n = largest.shape[0]
+        widths = [matrix.shape[1] for matrix in views]
+        widths[0] = max(widths[0], largest.shape[1])  # the largest products' ids are the first view's
         offsets = np.cumsum([0] + widths)
-        columns = [(0, offset, rows) for offset, rows in zip(offsets, views)] + [(1, 0, largest)]
+        columns = [(0, offset, matrix) for offset, matrix in zip(offsets, views)] + [(1, 0, largest)]
         ids, values, lengths = [], [], []
         for first in range(0, n, ROWS_CHUNK):  # in chunks: the temporary arrays stay small at 100,000 groups
-            chunk = slice(first, min(n, first + ROWS_CHUNK))
-            owner, chunk_ids, chunk_values = self._entries([(c, o, rows[chunk]) for c, o, rows in columns])
+            last = min(n, first + ROWS_CHUNK)
+            owner, chunk_ids, chunk_values = self._entries(columns, first, last)
             order = np.argsort(owner * int(offsets[-1]) + chunk_ids, kind="stable")
             owner, chunk_ids, chunk_values = self._summed(owner[order], chunk_ids[order], chunk_values[order])
             ids.append(chunk_ids)
             values.append(chunk_values)
-            lengths.append(np.bincount(owner, minlength=chunk.stop - chunk.start))
+            lengths.append(np.bincount(owner, minlength=last - first))
         ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
         # Ids renumbered to those in use, in the same order: the scratch row stays as small as the groups' words.
         used = np.zeros(int(offsets[-1]) + 1, dtype=bool)
@@ -191,17 +192,16 @@ class _Rows:
         self._mine = np.zeros(self.width, dtype=bool)  # group a's ids, while ``against`` runs
 
     @staticmethod
-    def _entries(columns: Sequence[tuple[int, int, Sequence[dict]]]) -> tuple[np.ndarray, ...]:
-        """Every (row, id, value) of the rows, as arrays: ids shifted by their view's offset, values in their
-        column."""
+    def _entries(columns: Sequence[tuple[int, int, sp.csr_matrix]], first: int, last: int) -> tuple[np.ndarray, ...]:
+        """Every (row, id, value) of rows first..last - 1, as arrays (rows numbered from first): ids shifted by their
+        view's offset, values in their column."""
         owners, ids, values = [], [], []
-        for column, offset, rows in columns:
-            counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-            total = int(counts.sum())
-            owners.append(np.repeat(np.arange(len(rows)), counts))
-            ids.append(offset + np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total))
-            block = np.zeros((total, 2))
-            block[:, column] = np.fromiter(chain.from_iterable(row.values() for row in rows), np.float64, total)
+        for column, offset, matrix in columns:
+            bounds = matrix.indptr[first:last + 1]
+            owners.append(np.repeat(np.arange(last - first), np.diff(bounds)))
+            ids.append(offset + matrix.indices[bounds[0]:bounds[-1]].astype(np.int64))
+            block = np.zeros((bounds[-1] - bounds[0], 2))
+            block[:, column] = matrix.data[bounds[0]:bounds[-1]]
             values.append(block)
         return np.concatenate(owners), np.concatenate(ids), np.concatenate(values)
 
@@ -308,18 +308,49 @@ class _Rows:
 
 
 class GroupSums:
-    """Groups as arrays, for scoring many pairs per numpy call: group ``g`` starts as ``items[g]``; ``absorb`` adds
-    one group into another (the finder's merge); ``pairs`` and ``against`` give ``PairSums`` of many pairs."""
+    """Groups as arrays, for scoring many pairs per numpy call: group ``g`` starts as item ``g``; ``absorb`` adds
+    one group into another (the finder's merge); ``pairs`` and ``against`` give ``PairSums`` of many pairs.
 
-    def __init__(self, items: Sequence[Profile]):
-        self.vectors = np.array([p.vector for p in items], dtype=np.float64).reshape(len(items), -1)
+    Built from ``Profile`` objects (``of_profiles``) or straight from a corpus's matrices (``of_items``): the same
+    arrays either way, the second without three dicts per suggestion."""
+
+    def __init__(self, vectors: np.ndarray, views: Sequence[sp.csr_matrix], largest: sp.csr_matrix,
+                 counts: np.ndarray):
+        self.vectors = vectors
+        self._rows = _Rows(views, largest)
+        self._counts = counts
+
+    @classmethod
+    def of_profiles(cls, items: Sequence[Profile]) -> "GroupSums":
         codes: dict[str, int] = {}
         submitters = [{codes.setdefault(s, len(codes)): float(n) for s, n in p.submitters.items()} for p in items]
         # Views side by side: problem words, names, submitters; the largest product is over the words' rarities.
-        self._rows = _Rows([[p.words for p in items], [p.names for p in items], submitters],
-                           [p.terms for p in items])
-        self._counts = np.array([(p.size, p.named, p.day_sum, p.dated) for p in items],
-                                dtype=np.float64).reshape(len(items), 4)
+        return cls(np.array([p.vector for p in items], dtype=np.float64).reshape(len(items), -1),
+                   [rows_matrix([p.words for p in items]), rows_matrix([p.names for p in items]),
+                    rows_matrix(submitters)], rows_matrix([p.terms for p in items]),
+                   np.array([(p.size, p.named, p.day_sum, p.dated) for p in items],
+                            dtype=np.float64).reshape(len(items), 4))
+
+    @classmethod
+    def of_items(cls, vectors: np.ndarray, words: sp.csr_matrix, names: sp.csr_matrix, terms: sp.csr_matrix,
+                 submitters: Sequence[str], days: Sequence[float | None]) -> "GroupSums":
+        """Items (groups of one) from their rows as matrices, what ``Profile.of_item`` holds of each: ``words`` the
+        problem-word rows, ``names``, ``terms`` the rarities; an empty submitter is none, a ``None`` day unknown."""
+        codes: dict[str, int] = {}
+        submitted = [codes.setdefault(s, len(codes)) if s else -1 for s in submitters]
+        has = np.array([code >= 0 for code in submitted], dtype=bool)
+        by_submitter = sp.csr_matrix((np.ones(int(has.sum())), np.array(submitted, dtype=np.int64)[has],
+                                      np.concatenate(([0], np.cumsum(has)))), shape=(len(submitted), len(codes)))
+        counts = np.zeros((len(submitted), 4))
+        counts[:, 0] = 1.0
+        counts[:, 1] = np.diff(names.indptr) > 0
+        counts[:, 2] = [day if day is not None else 0.0 for day in days]
+        counts[:, 3] = [day is not None for day in days]
+        return cls(np.array(vectors, dtype=np.float64).reshape(len(submitted), -1),
+                   [words, names, by_submitter], terms, counts)
+
+    def __len__(self) -> int:
+        return len(self.vectors)
 
     def absorb(self, a: int, b: int) -> None:
         self.vectors[a] += self.vectors[b]

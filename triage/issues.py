@@ -27,19 +27,11 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from .group_sums import GroupSums, PairSums, Profile, SparseRow, edge_chunks
+from .group_sums import GroupSums, PairSums, Profile, edge_chunks
 from .names import NameExtractor
 from .neighbours import NeighbourIndex
-from .tfidf import CharNgrams, TfidfVectors
-
-
-def _rows(matrix: sp.csr_matrix | None, n: int) -> list[SparseRow]:
-    """The n rows of a matrix as dicts; all empty when there is no matrix."""
-    if matrix is None:
-        return [{} for _ in range(n)]
-    indices, data = matrix.indices.tolist(), matrix.data.tolist()
-    return [dict(zip(indices[start:end], data[start:end]))
-            for start, end in zip(matrix.indptr[:-1].tolist(), matrix.indptr[1:].tolist())]
+from .sparse_rows import SparseRow, SparseRows
+from .tfidf import CharNgrams, TfidfVectors, sums_in_order
 
 
 class TextViews:
@@ -61,7 +53,7 @@ class TextViews:
         return self
 
     def fit_transform(self, titles: Sequence[str], bodies: Sequence[str],
-                      tokens: Sequence[Sequence[str]]) -> tuple[list[SparseRow], list[SparseRow]]:
+                      tokens: Sequence[Sequence[str]]) -> tuple[SparseRows, SparseRows]:
         """``fit``, then ``transform`` of the same suggestions, reading each text's names once."""
         names = self._names_of(titles, bodies)
         documents = [" ".join(found) for found in names]
@@ -73,7 +65,7 @@ class TextViews:
         if self.word_vectoriser_ is not None:
             idf = self.word_vectoriser_.idf_
             self._rarity = ((idf - 1.0) / max(float(idf.max()) - 1.0, 1e-9)).tolist()
-        return _rows(name_matrix, len(documents)), _rows(word_matrix, len(words))
+        return SparseRows(name_matrix, len(documents)), SparseRows(word_matrix, len(words))
 
     def _name_words(self, names: Sequence[list[str]], word_matrix: sp.csr_matrix | None) -> frozenset[int]:
         """Words that are mostly used inside the names suggestions mention (金域, 蓝湾 of 万科金域蓝湾) say where, not
@@ -104,7 +96,7 @@ class TextViews:
         return frozenset(np.flatnonzero((used > 0) & (2 * inside >= used)).tolist())
 
     def transform(self, titles: Sequence[str], bodies: Sequence[str],
-                  tokens: Sequence[Sequence[str]]) -> tuple[list[SparseRow], list[SparseRow]]:
+                  tokens: Sequence[Sequence[str]]) -> tuple[SparseRows, SparseRows]:
         """Per suggestion, its name row and its word row (unit length, sparse)."""
         return (_transform(self.name_vectoriser_, [" ".join(found) for found in self._names_of(titles, bodies)]),
                 _transform(self.word_vectoriser_, [list(t) for t in tokens]))
@@ -127,6 +119,27 @@ class TextViews:
         ``words``, and every word it uses (names' included) counts towards a shared rare word."""
         return Profile.of_item(vector, self.problem_words(words), names, self.rarity(words), submitter, day)
 
+    def item_sums(self, suggestions: Sequence, vectors: np.ndarray, name_rows: SparseRows,
+                  word_rows: SparseRows) -> GroupSums:
+        """Each suggestion (``Suggestion`` records aligned with the rows) as a group of one, laid out as arrays:
+        ``GroupSums.of_profiles`` of their ``profile``s to the bit, computed on the rows' matrices rather than on
+        three dicts per suggestion (at 100,000 suggestions, seconds and a gigabyte)."""
+        words = word_rows.matrix(len(self.word_vectoriser_.vocabulary_) if self.word_vectoriser_ else 0)
+        names = name_rows.matrix(len(self.name_vectoriser_.vocabulary_) if self.name_vectoriser_ else 0)
+        # Problem words: the row without names' words, at unit length; each norm summed in the row's order as
+        # ``problem_words`` adds it, so every value is the same float (weights are positive: a row with a word left
+        # has a norm above 0).
+        owner = np.repeat(np.arange(words.shape[0]), np.diff(words.indptr))
+        kept = ~np.isin(words.indices, np.fromiter(self.name_words_, dtype=np.int64, count=len(self.name_words_)))
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(owner[kept], minlength=words.shape[0]))))
+        values = words.data[kept]
+        values = values / np.sqrt(sums_in_order(values * values, indptr))[owner[kept]]
+        problem = sp.csr_matrix((values, words.indices[kept], indptr), shape=words.shape)
+        rarity = np.asarray(self._rarity, dtype=np.float64)
+        terms = sp.csr_matrix((rarity[words.indices], words.indices, words.indptr), shape=words.shape)
+        return GroupSums.of_items(vectors, problem, names, terms, [s.submitter for s in suggestions],
+                                  [day_of(s.submitted_at) for s in suggestions])
+
 
 def _as_is(words: list[str]) -> list[str]:
     return words
@@ -141,8 +154,9 @@ def _fitted(vectoriser: TfidfVectors, documents: list) -> tuple[TfidfVectors | N
         return None, None
 
 
-def _transform(vectoriser: TfidfVectors | None, documents: list) -> list[SparseRow]:
-    return _rows(vectoriser.transform(documents) if vectoriser is not None and documents else None, len(documents))
+def _transform(vectoriser: TfidfVectors | None, documents: list) -> SparseRows:
+    return SparseRows(vectoriser.transform(documents) if vectoriser is not None and documents else None,
+                      len(documents))
 
 
 def day_of(moment) -> float | None:
@@ -236,18 +250,19 @@ class IssueFinder:
         best = int(np.argmax(scores))  # the first of equal scores, in id order
         return ids[best] if scores[best] >= self.rule.threshold else None
 
-    def fit(self, index: NeighbourIndex | None, items: Sequence[Profile],
+    def fit(self, index: NeighbourIndex | None, items: Sequence[Profile] | GroupSums,
             progress: Callable[[float], None] | None = None, down_to: float | None = None,
             graph: list[set[int]] | None = None) -> "IssueFinder":
-        """Group the items (one per vector of ``index``); record merges down to ``down_to`` (default: the rule's
-        threshold). ``graph`` is the neighbour graph when the caller has it already (``index`` is then unused)."""
+        """Group the items (one per vector of ``index``; as profiles or already laid out, ``TextViews.item_sums``);
+        record merges down to ``down_to`` (default: the rule's threshold). ``graph`` is the neighbour graph when
+        the caller has it already (``index`` is then unused)."""
         report = progress or (lambda fraction: None)
         floor = self.rule.threshold if down_to is None else min(down_to, self.rule.threshold)
         n = len(items)
         if graph is None:
             graph = neighbour_graph(index, self.k, lambda f: report(0.3 * f))
         adjacency = [set(neighbours) for neighbours in graph]
-        groups = GroupSums(items)
+        groups = items if isinstance(items, GroupSums) else GroupSums.of_profiles(items)
         heap = []
         for a, b in edge_chunks(adjacency):
             scores = self.rule.score_many(groups.pairs(a, b, self.rule.needs_sums))

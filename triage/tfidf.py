@@ -99,7 +99,7 @@ class TfidfVectors:
         data += 1.0
         data *= self.idf_[columns]
         indptr = np.searchsorted(rows, np.arange(len(analysed) + 1))
-        totals = _sums_in_order(data * data, indptr)
+        totals = sums_in_order(data * data, indptr)
         norms = np.sqrt(totals)
         scaled = totals[rows] > 0
         data[scaled] /= norms[rows[scaled]]
@@ -107,7 +107,7 @@ class TfidfVectors:
                              shape=(len(analysed), width))
 
 
-def _sums_in_order(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+def sums_in_order(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     """Each row's values added one by one in column order, as scikit-learn sums a row's squares (numpy's own sums
     add in pairs, which can differ in the last bit): one step per column position, for all rows that long."""
     lengths = np.diff(indptr)

@@ -26,12 +26,13 @@ from .group_sums import Profile
 from .entries import Ranking
 from .issue_book import IssueBook
 from .issue_ids import carry_over_ids, format_id, id_number
-from .issues import IssueFinder, TextViews, day_of, item_profiles, threads_of_issues, with_originals
+from .issues import IssueFinder, TextViews, day_of, threads_of_issues, with_originals
 from .linkage import rule_from_config
 from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
 from .records import Issue, Score, Suggestion
 from .segment import Segmenter, segmenter_from_config
+from .sparse_rows import SparseRows
 from .theme_rank import CandidateBook
 from .themes import Theme, ThemeBook, theme_finder_from_config
 
@@ -128,8 +129,9 @@ class Workspace:
         # sums of its originals' vectors that the linkage rule reads.
         self._views = TextViews(self._names)
         self._views_size = 0
-        self._name_rows: list[dict[int, float]] = []
-        self._word_rows: list[dict[int, float]] = []
+        self._name_rows = SparseRows(None)
+        self._word_rows = SparseRows(None)
+        # Issues' profiles built so far (``_profile``): a fit of 100,000 suggestions needs hardly any of them.
         self._profiles: dict[str, Profile] = {}
         # Reviewers' splits and merges, in the order made: applied again after every re-cluster.
         self.corrections: list[Correction] = []
@@ -175,7 +177,7 @@ class Workspace:
                 if issue_id is not None:
                     self._members.setdefault(issue_id, []).append(position)
             self._next_issue = max((id_number(i) for i in [*self._members, *known_issue_ids]), default=0) + 1
-            self._rebuild_profiles()
+            self._profiles = {}
             for position in range(len(self.suggestions)):
                 if self._issue_of[position] is None:
                     self._place(position)
@@ -226,21 +228,17 @@ class Workspace:
         return self._views.profile(self._index.vectors[position], self._name_rows[position], self._word_rows[position],
                                    suggestion.submitter, day_of(suggestion.submitted_at))
 
-    def _rebuild_profiles(self, items: Sequence[Profile] = ()) -> None:
-        """Issue profiles from membership: the sums over every member's vectors. ``items`` are the first positions'
-        own profiles when the caller has just built them (they are absorbed into, so not to be used again)."""
-        self._profiles = {}
-        for issue_id, members in self._members.items():
-            for position in members:
-                self._join_profile(issue_id, position, items[position] if position < len(items) else None)
-
-    def _join_profile(self, issue_id: str, position: int, item: Profile | None = None) -> None:
-        if item is None:
-            item = self._item(position)
-        if issue_id in self._profiles:
-            self._profiles[issue_id].absorb(item)
-        else:
-            self._profiles[issue_id] = item
+    def _profile(self, issue_id: str) -> Profile:
+        """An issue's profile, the sums over its members that the linkage rule reads; built from the members when
+        first asked for (in member order, as it was always added up), then kept up to date as members join."""
+        profile = self._profiles.get(issue_id)
+        if profile is None:
+            members = self._members[issue_id]
+            profile = self._item(members[0])
+            for position in members[1:]:
+                profile.absorb(self._item(position))
+            self._profiles[issue_id] = profile
+        return profile
 
     # -- incremental -----------------------------------------------------------------------------------------
     def add(self, suggestions: Sequence[Suggestion], vectors: np.ndarray | None = None) -> list[Outcome]:
@@ -282,7 +280,7 @@ class Workspace:
                 if len(self.suggestions) >= 2 * self._views_size:
                     # Vocabularies learnt on a much smaller corpus miss most words: relearn them (amortised O(1)).
                     self._refit_views()
-                    self._rebuild_profiles()
+                    self._profiles = {}
                     rows = None
                 issue_id = self._place(position)
                 if self._regroup_on_add:
@@ -377,14 +375,12 @@ class Workspace:
             self._assign(position, target)
             self._members.setdefault(target, []).append(position)
         for issue_id in touched:
-            self._profiles.pop(issue_id, None)
+            self._profiles.pop(issue_id, None)  # summed again from its members when next needed
             self._touched.add(issue_id)  # an emptied issue is dropped from the descriptions at the next read
             if not self._members.get(issue_id):
                 self._members.pop(issue_id, None)
                 continue
             self._members[issue_id].sort()
-            for position in self._members[issue_id]:
-                self._join_profile(issue_id, position)
 
     def _apply_corrections(self) -> None:
         """Make every stored correction hold again (after a re-cluster); reposts follow their originals."""
@@ -420,7 +416,7 @@ class Workspace:
         while True:
             candidates = {c for c in {self._issue_of[j] for j in ids} - {issue_id, None}
                           if not self._kept_apart(issue_id, c)}
-            other = self.finder.best_match(self._profiles[issue_id], {c: self._profiles[c] for c in candidates})
+            other = self.finder.best_match(self._profile(issue_id), {c: self._profile(c) for c in candidates})
             if other is None:
                 return issue_id
             keep, gone = sorted((issue_id, other), key=lambda i: (-len(self._members[i]), i))
@@ -429,7 +425,8 @@ class Workspace:
                 sid = self.suggestions[moved].id
                 self._moved[sid] = (self._moved.get(sid, (gone, keep))[0], keep)  # from where it was first taken
             self._members[keep] = sorted(self._members[keep] + self._members.pop(gone))
-            self._profiles[keep].absorb(self._profiles.pop(gone))
+            self._profile(keep).absorb(self._profile(gone))
+            del self._profiles[gone]
             issue_id = keep
 
     def _regroup_around(self, issue_id: str, position: int) -> str:
@@ -470,14 +467,18 @@ class Workspace:
         """
         suggestion = self.suggestions[position]
         original = self._pos.get(suggestion.duplicate_of) if suggestion.duplicate_of else None
+        item = self._item(position)
         if original is not None and self._issue_of[original] is not None:
             issue_id = self._issue_of[original]
         else:
-            issue_id = self._match(self._item(position), ids=self._neighbours_of(position)[0])
+            issue_id = self._match(item, ids=self._neighbours_of(position)[0])
             if issue_id is None:
                 issue_id = format_id(self._next_issue)
                 self._next_issue += 1
-        self._join_profile(issue_id, position)
+        if issue_id not in self._members:
+            self._profiles[issue_id] = item
+        elif issue_id in self._profiles:  # one not built yet will be summed with this member when needed
+            self._profiles[issue_id].absorb(item)
         self._issue_of[position] = issue_id
         self._members.setdefault(issue_id, []).append(position)
         return issue_id
@@ -500,8 +501,8 @@ class Workspace:
 
     def _match(self, item: Profile, ids: np.ndarray) -> str | None:
         """The issue among the item's nearest neighbours' (``ids``) issues that the item links to, or ``None``."""
-        candidates = {self._issue_of[j] for j in ids if self._issue_of[j] in self._profiles}
-        return self.finder.best_match(item, {issue_id: self._profiles[issue_id] for issue_id in candidates})
+        candidates = {self._issue_of[j] for j in ids if self._issue_of[j] in self._members}
+        return self.finder.best_match(item, {issue_id: self._profile(issue_id) for issue_id in candidates})
 
     # -- answers ---------------------------------------------------------------------------------------------
     def outcome(self, suggestion_id: str) -> Outcome:
@@ -583,7 +584,7 @@ class Workspace:
             index = NeighbourIndex(vectors.shape[1], **self.config["issues"]["index"])
             index.add(vectors)
         report(0.25, "index")
-        items = item_profiles(views, snapshot, vectors, name_rows, word_rows)
+        items = views.item_sums(snapshot, vectors, name_rows, word_rows)
         labels = self.finder.fit(index, items, progress=lambda f: report(0.25 + 0.7 * f, "linking")).labels_
         where = {s.id: i for i, s in enumerate(snapshot)}
         ordered = with_originals(labels, [where.get(s.duplicate_of) if s.duplicate_of else None for s in snapshot])
@@ -603,7 +604,7 @@ class Workspace:
                 self._members[issue_id] = list(members)
                 for position in members:
                     self._issue_of[position] = issue_id
-            self._rebuild_profiles(items)
+            self._profiles = {}
             for position in range(len(self.suggestions)):
                 if self._issue_of[position] is None:
                     self._place(position)

@@ -1,0 +1,68 @@
+"""Sparse rows (id -> value) of many suggestions, kept as one CSR matrix rather than a dict per suggestion.
+
+A suggestion's word row as a dict costs about 10 KB (a hundred keys and values as Python objects); at 100,000
+suggestions the name and word rows alone took over a gigabyte. ``SparseRows`` keeps a corpus's rows as the matrix
+TF-IDF made and hands out a row as a dict only when one suggestion is read; rows added one at a time afterwards (the
+service's intake) are kept as the dicts they come as. ``matrix`` gives all rows back as one matrix, which is how the
+issue finder lays out a whole corpus (``GroupSums.of_items``).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import chain
+
+import numpy as np
+import scipy.sparse as sp
+
+SparseRow = dict[int, float]
+
+
+def rows_matrix(rows: Sequence[SparseRow], width: int | None = None) -> sp.csr_matrix:
+    """Dict rows as one CSR matrix, each row's ids in the dict's own order; ``width`` at least one past the
+    largest id (the default)."""
+    counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    total = int(counts.sum())
+    ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total)
+    values = np.fromiter(chain.from_iterable(row.values() for row in rows), dtype=np.float64, count=total)
+    needed = int(ids.max()) + 1 if total else 0
+    return sp.csr_matrix((values, ids, np.concatenate(([0], np.cumsum(counts)))),
+                         shape=(len(rows), max(needed, width or 0)))
+
+
+class SparseRows(Sequence[SparseRow]):
+    """The rows of a CSR matrix (``None``: ``n`` empty rows), then rows appended as dicts; ``rows[i]`` is a fresh
+    dict with the row's ids in increasing order, as ``dict(zip(ids, values))`` of the matrix row."""
+
+    def __init__(self, matrix: sp.csr_matrix | None, n: int = 0, appended: Iterable[SparseRow] = ()):
+        self._matrix = matrix
+        self._stored = matrix.shape[0] if matrix is not None else n
+        self._appended = list(appended)
+
+    def __len__(self) -> int:
+        return self._stored + len(self._appended)
+
+    def __getitem__(self, index: int) -> SparseRow:  # type: ignore[override]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(f"row {index} of {len(self)}")
+        if position >= self._stored:
+            return self._appended[position - self._stored]
+        if self._matrix is None:
+            return {}
+        start, end = self._matrix.indptr[position], self._matrix.indptr[position + 1]
+        return dict(zip(self._matrix.indices[start:end].tolist(), self._matrix.data[start:end].tolist()))
+
+    def append(self, row: SparseRow) -> None:
+        self._appended.append(row)
+
+    def __add__(self, other: Sequence[SparseRow]) -> "SparseRows":
+        return SparseRows(self._matrix, self._stored, [*self._appended, *other])
+
+    def matrix(self, width: int) -> sp.csr_matrix:
+        """Every row as one CSR matrix ``width`` columns wide (ids in increasing order in the stored rows)."""
+        stored = self._matrix if self._matrix is not None else sp.csr_matrix((self._stored, width))
+        if stored.shape[1] != width:
+            stored = sp.csr_matrix((stored.data, stored.indices, stored.indptr), shape=(self._stored, width))
+        if not self._appended:
+            return stored
+        return sp.vstack([stored, rows_matrix(self._appended, width)], format="csr")
