@@ -125,6 +125,9 @@ def measure(n: int, rank: bool) -> dict:
     suggestions, vectors, tokens, planted = synthetic_corpus(n)
     data_mb = rss_mb()
     config = load_config()
+    # No cache: a corpus this size is new to the service, and synthetic texts must not fill the shared cache (the
+    # digest's feature values of every suggestion would otherwise be written there, and read back on the next run).
+    config["embed"]["cache_dir"] = None
     workspace = Workspace(config)
     # CPU time (all threads of this process) beside wall time: on a shared machine it is the steadier figure.
     stages: dict[str, float] = {}

@@ -139,3 +139,36 @@ def test_the_finder_makes_the_merges_the_plain_per_pair_algorithm_makes(rule):
     assert 30 < len(plain) < len(items) - 4  # something to find, not everything one issue
     assert [(a, b) for a, b, _ in finder.merges_] == [(a, b) for a, b, _ in plain]
     assert [s for _, _, s in finder.merges_] == pytest.approx([s for _, _, s in plain], abs=1e-12)
+
+
+def test_a_corpus_laid_out_from_its_matrices_is_its_profiles_to_the_bit():
+    """A re-cluster lays a corpus out from its TF-IDF matrices; placement builds ``Profile`` objects one by one. The
+    arrays must be the same floats, or the two would group the same suggestions differently."""
+    from datetime import datetime
+
+    from triage.config import load_config
+    from triage.issues import TextViews, item_profiles
+    from triage.names import name_extractor_from_config
+    from triage.records import Suggestion
+
+    rng = np.random.default_rng(5)
+    places = ["丽发新城小区", "金茂悦小区", "联丰路", "米兰春天小区"]
+    problems = ["搅拌站噪音", "变电站辐射", "粉尘扰民", "夜间施工", "停车难"]
+    suggestions, tokens = [], []
+    for i in range(60):
+        place, problem = places[rng.integers(4)], problems[rng.integers(5)]
+        suggestions.append(Suggestion(
+            id=str(i), title=f"{place}{problem}", body=f"{place}附近{problem}，{problems[rng.integers(5)]}",
+            submitter=f"org{rng.integers(6)}" if i % 7 else "",
+            submitted_at=datetime(2019, 1, 1 + i % 28) if i % 5 else None))
+        tokens.append([place[:2], place[2:4], problem[:2], problem[2:], problems[rng.integers(5)][:2]][:rng.integers(1, 6)])
+    views = TextViews(name_extractor_from_config(load_config()))
+    names, words = views.fit_transform([s.title for s in suggestions], [s.body for s in suggestions], tokens)
+    assert views.name_words_, "some words are names' words, left out of the problem words"
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    laid_out = views.item_sums(suggestions, vectors, names, words)
+    profiles = GroupSums.of_profiles(item_profiles(views, suggestions, vectors, names, words))
+    assert laid_out.vectors.tobytes() == profiles.vectors.tobytes()
+    assert laid_out._counts.tobytes() == profiles._counts.tobytes()
+    for field in ("ids", "values", "offsets", "start", "length"):
+        assert getattr(laid_out._rows, field).tobytes() == getattr(profiles._rows, field).tobytes(), field

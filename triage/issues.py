@@ -27,6 +27,7 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from .distinct import distinct
 from .group_sums import GroupSums, PairSums, Profile, edge_chunks
 from .names import NameExtractor
 from .neighbours import NeighbourIndex
@@ -215,12 +216,7 @@ def neighbour_graph(index: NeighbourIndex, k: int,
     columns = ids.ravel()
     kept = (columns >= 0) & (columns != rows)
     rows, columns = rows[kept], columns[kept]
-    # Sorted and deduplicated by hand: numpy 2's ``np.unique`` hashes integers before sorting them, which took 0.2 CPU
-    # seconds here on 4,326 suggestions where sorting alone takes 0.006.
-    both = np.sort(np.concatenate((rows * n + columns, columns * n + rows)))
-    first = np.ones(len(both), dtype=bool)
-    first[1:] = both[1:] != both[:-1]
-    both = both[first]
+    both = distinct(np.concatenate((rows * n + columns, columns * n + rows)))
     starts = np.searchsorted(both, np.arange(n + 1) * n)
     neighbours = (both % n).tolist()
     return [set(neighbours[start:end]) for start, end in zip(starts[:-1], starts[1:])]

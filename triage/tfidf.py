@@ -8,14 +8,16 @@ to the last bit and the issues found do not change.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, count, repeat
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from .distinct import distinct
 
 _WHITE_SPACES = re.compile(r"\s\s+")
 
@@ -53,44 +55,57 @@ class TfidfVectors:
         self.idf_ = np.zeros(0)
 
     def fit(self, documents: Sequence[Any]) -> "TfidfVectors":
-        return self._fit([self.analyzer(document) for document in documents])
+        self._fit([self.analyzer(document) for document in documents])
+        return self
 
     def fit_transform(self, documents: Sequence[Any]) -> sp.csr_matrix:
-        """``fit`` then ``transform`` of the same documents, each analysed once."""
+        """``fit`` then ``transform`` of the same documents, each analysed once and each term looked up once."""
         analysed = [self.analyzer(document) for document in documents]
-        return self._fit(analysed)._rows(analysed)
+        return self._rows_of(*self._fit(analysed))
 
     def transform(self, documents: Sequence[Any]) -> sp.csr_matrix:
-        return self._rows([self.analyzer(document) for document in documents])
+        analysed = [self.analyzer(document) for document in documents]
+        lengths = np.fromiter(map(len, analysed), dtype=np.int64, count=len(analysed))
+        get = self.vocabulary_.get
+        features = np.fromiter(map(get, chain.from_iterable(analysed), repeat(-1)), dtype=np.int64,
+                               count=int(lengths.sum()))
+        return self._rows_of(features, lengths)
 
-    def _fit(self, analysed: Sequence[Iterable[Hashable]]) -> "TfidfVectors":
+    def _fit(self, analysed: Sequence[Sequence[Hashable]]) -> tuple[np.ndarray, np.ndarray]:
+        """Learn the vocabulary and IDF; each term's feature (-1 when pruned) in document order, and each
+        document's number of terms. Every distinct term is numbered on first sight, in one pass over all terms,
+        so counting documents per term and looking up features take arrays, not a hash per term each."""
         if len(analysed) < self.min_df:
             raise ValueError("fewer documents than min_df")
-        frequency: Counter[Hashable] = Counter()
-        for terms in analysed:
-            frequency.update(set(terms))
-        if not frequency:
+        numbers: defaultdict[Hashable, int] = defaultdict(count().__next__)
+        lengths = np.fromiter(map(len, analysed), dtype=np.int64, count=len(analysed))
+        seen = np.fromiter(map(numbers.__getitem__, chain.from_iterable(analysed)), dtype=np.int64,
+                           count=int(lengths.sum()))
+        if not numbers:
             raise ValueError("empty vocabulary")
-        kept = sorted(term for term, count in frequency.items() if count >= self.min_df)
+        terms = list(numbers)  # in the order numbered
+        owners = np.repeat(np.arange(len(analysed), dtype=np.int64), lengths)
+        frequency = np.bincount(distinct(owners * len(terms) + seen) % len(terms), minlength=len(terms))
+        kept = sorted((term for term, used in zip(terms, frequency.tolist()) if used >= self.min_df))
         if not kept:
             raise ValueError("no terms remain after pruning")
         self.vocabulary_ = {term: index for index, term in enumerate(kept)}
-        smoothed = np.array([frequency[term] for term in kept], dtype=np.float64)
+        feature = np.full(len(terms), -1, dtype=np.int64)
+        numbered = np.fromiter(map(numbers.__getitem__, kept), dtype=np.int64, count=len(kept))
+        feature[numbered] = np.arange(len(kept))
+        smoothed = frequency[numbered].astype(np.float64)
         smoothed += 1.0
         self.idf_ = np.full_like(smoothed, fill_value=len(analysed) + 1, dtype=np.float64)
         self.idf_ /= smoothed
         np.log(self.idf_, out=self.idf_)
         self.idf_ += 1.0
-        return self
+        return feature[seen], lengths
 
-    def _rows(self, analysed: Sequence[Sequence[Hashable]]) -> sp.csr_matrix:
-        """All documents' terms looked up at once, counted per (document, feature) with arrays."""
+    def _rows_of(self, features: np.ndarray, lengths: np.ndarray) -> sp.csr_matrix:
+        """The rows of documents given as each term's feature (-1: not in the vocabulary), in document order, and
+        each document's number of terms: counted per (document, feature) with arrays."""
         width = len(self.vocabulary_)
-        lengths = np.fromiter(map(len, analysed), dtype=np.int64, count=len(analysed))
-        get = self.vocabulary_.get
-        features = np.fromiter((get(term, -1) for term in chain.from_iterable(analysed)), dtype=np.int64,
-                               count=int(lengths.sum()))
-        owners = np.repeat(np.arange(len(analysed), dtype=np.int64), lengths)
+        owners = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         known = features >= 0
         keys, counts = np.unique(owners[known] * width + features[known], return_counts=True)
         rows, columns = np.divmod(keys, width)
@@ -98,13 +113,13 @@ class TfidfVectors:
         np.log(data, out=data)
         data += 1.0
         data *= self.idf_[columns]
-        indptr = np.searchsorted(rows, np.arange(len(analysed) + 1))
+        indptr = np.searchsorted(rows, np.arange(len(lengths) + 1))
         totals = sums_in_order(data * data, indptr)
         norms = np.sqrt(totals)
         scaled = totals[rows] > 0
         data[scaled] /= norms[rows[scaled]]
         return sp.csr_matrix((data, columns.astype(np.int32), indptr.astype(np.int32)),
-                             shape=(len(analysed), width))
+                             shape=(len(lengths), width))
 
 
 def sums_in_order(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
