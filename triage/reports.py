@@ -137,11 +137,15 @@ def write_issues_json(path: Path, ranked: Sequence[tuple[Issue, Score]],
 def examples(issue: Issue, suggestions_by_id: Mapping[str, Suggestion], n: int = EXAMPLES_PER_ISSUE
              ) -> list[Suggestion]:
     """Up to ``n`` originals of ``issue`` to quote, most representative first, one per submitter while possible."""
-    originals = [suggestions_by_id[m] for m in issue.members
-                 if m in suggestions_by_id and not suggestions_by_id[m].duplicate_of]
+    originals = []
     first_of_each: dict[str, Suggestion] = {}
-    for suggestion in originals:
-        first_of_each.setdefault(suggestion.submitter, suggestion)
+    for member in issue.members:
+        suggestion = suggestions_by_id.get(member)
+        if suggestion is not None and not suggestion.duplicate_of:
+            originals.append(suggestion)
+            first_of_each.setdefault(suggestion.submitter, suggestion)
+            if len(first_of_each) == n:  # the first n submitters' first originals: the rest cannot come before
+                return list(first_of_each.values())
     picked = {s.id for s in first_of_each.values()}
     return (list(first_of_each.values()) + [s for s in originals if s.id not in picked])[:n]
 

@@ -171,14 +171,14 @@ class CandidateBook:
         self._rows: DatedRows[ThemeMeasures] = DatedRows(len(ROW_FIGURES))
         self._themes: dict[str, Theme] = {}
 
-    def update(self, themes: Sequence[Theme], changed: Collection[str] | None, suggestions: Sequence[Suggestion],
+    def update(self, themes: Mapping[str, Theme], changed: Collection[str] | None, suggestions: Sequence[Suggestion],
                tokens: Sequence[Sequence[str]], position: Mapping[str, int]) -> Ranking[Theme]:
-        """The candidates ranked as ``rank_themes`` ranks them; ``themes`` are every theme now, ``changed`` the ids
-        of those described again or gone since the last update (``None``: all)."""
+        """The candidates ranked as ``rank_themes`` ranks them; ``themes`` are every theme now by id, ``changed`` the
+        ids of those described again or gone since the last update (``None``: all)."""
         if changed is None:
-            self._rows, self._themes = DatedRows(len(ROW_FIGURES), [t.id for t in themes]), {}
-            changed = {theme.id for theme in themes}
-        now = {theme.id: theme for theme in themes if theme.id in changed}
+            self._rows, self._themes = DatedRows(len(ROW_FIGURES), list(themes)), {}
+            changed = themes.keys()
+        now = {theme_id: themes[theme_id] for theme_id in changed if theme_id in themes}
         for theme_id in changed - now.keys():
             self._themes.pop(theme_id, None)
             self._rows.delete(theme_id)

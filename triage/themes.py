@@ -531,6 +531,10 @@ class ThemeBook:
         self._keys: list[tuple[int, int, str]] = []
         self._ordered: list[Theme] = []
 
+    def by_id(self) -> Mapping[str, Theme]:
+        """Every theme by id, as the last ``refresh`` left them (not to be changed)."""
+        return self._themes
+
     @staticmethod
     def _order_key(theme: Theme) -> tuple[int, int, str]:
         """Largest first: by distinct submitters, then size, then id."""

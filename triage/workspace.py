@@ -667,10 +667,10 @@ class Workspace:
         """Themes ranked as key-topic candidates, best first (a sequence whose scores are built when read); themes of
         a single submitter are left out."""
         with self._lock:
-            found = self.themes()
+            self.themes()
             if "theme_candidates" not in self._cache:
-                self._cache["theme_candidates"] = self._candidates.update(found, self._themes_to_rank,
-                                                                          self.suggestions, self.tokens, self._pos)
+                self._cache["theme_candidates"] = self._candidates.update(
+                    self._theme_book.by_id(), self._themes_to_rank, self.suggestions, self.tokens, self._pos)
                 self._themes_to_rank = set()
             return self._cache["theme_candidates"]
 
