@@ -248,18 +248,23 @@ def _unit(vector) -> np.ndarray:
     return (vector / np.linalg.norm(vector)).astype(np.float32)
 
 
-@pytest.mark.parametrize("regroup_on_add", [True, False])
-def test_a_new_issue_whose_first_message_joined_a_similar_one_is_split_off_when_its_siblings_arrive(regroup_on_add):
+@pytest.mark.parametrize("settings, split", [
+    (["issues.regroup_on_add=true"], True),
+    (["issues.regroup_on_add=false"], False),
+    # X with n1 in it (5 members once n2 joins) is above the bound: it takes part whole and is not split.
+    (["issues.regroup_on_add=true", "issues.regroup_members=4"], False),
+])
+def test_a_new_issue_whose_first_message_joined_a_similar_one_is_split_off_when_its_siblings_arrive(settings, split):
     """Hand-made vectors, single-threshold rule at 0.837: three messages form issue X (cosines 0.99). n1 arrives
     alone and joins X (mean cosine 0.872); n2, close to n1 (0.987), joins X too (0.842 with n1 in it). A fit on all
-    five keeps X and {n1, n2} apart (their mean cosine 0.833), and so does placing them one at a time, regrouping."""
+    five keeps X and {n1, n2} apart (their mean cosine 0.833), and so does placing them one at a time, regrouping
+    the issues around each, unless they are larger than ``issues.regroup_members``."""
     axes = np.eye(8)
     vectors = [_unit(axes[0] + 0.1 * axes[i]) for i in (1, 2, 3)] + [
         _unit(axes[0] + 0.55 * axes[4]), _unit(axes[0] + 0.75 * axes[4] + 0.1 * axes[5])]
     suggestions = [Suggestion(id=f"S{n}", title=f"第{n}条意见", body=f"正文{n}", submitter=f"ORG-{n}",
                               submitted_at=datetime(2024, 1, 1 + n)) for n in range(5)]
-    config = load_config(overrides=['issues.finder.rule="cosine:0.837"',
-                                    f"issues.regroup_on_add={str(regroup_on_add).lower()}"])
+    config = load_config(overrides=['issues.finder.rule="cosine:0.837"', *settings])
     batch = Workspace(config).fit([dataclasses.replace(s) for s in suggestions], np.array(vectors))
     assert batch.issue_of("S3") == batch.issue_of("S4") != batch.issue_of("S0")
 
@@ -268,7 +273,7 @@ def test_a_new_issue_whose_first_message_joined_a_similar_one_is_split_off_when_
     assert workspace.add([suggestions[3]], vectors[3][None, :])[0].issue_id == first_issue
     workspace.take_moves()
     outcome = workspace.add([suggestions[4]], vectors[4][None, :])[0]
-    if not regroup_on_add:
+    if not split:
         assert {workspace.issue_of(f"S{n}") for n in range(5)} == {first_issue}
         return
     assert {workspace.issue_of(f"S{n}") for n in range(3)} == {first_issue}  # the larger part keeps the id

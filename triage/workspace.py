@@ -97,6 +97,7 @@ class Workspace:
         self._neighbours_shown = section["nearest_shown"]
         self._merge_on_add = section["merge_on_add"]
         self._regroup_on_add = section["regroup_on_add"]
+        self._regroup_members = section["regroup_members"]
         self._lock = threading.RLock()
         # The latest checkpoint: every change of an earlier suggestion's issue is noted in it (``_assign``), so
         # ``rollback`` can undo the write in progress. Kept through a load, which a first batch write may do.
@@ -438,27 +439,55 @@ class Workspace:
         later siblings in after it. Grouping the neighbourhood again undoes that once the siblings are there to link
         to each other first. Ids carry over where membership overlaps, as after a re-cluster, and reviewers'
         corrections are made to hold again.
+
+        The work is bounded however large the issues grow: the issues are taken member by member, smallest first,
+        up to ``regroup_members`` members; any larger one (a campaign of thousands) takes part whole, as one group
+        that the others may join but whose members are not grouped again.
         """
         ids, _ = self._neighbours_of(position)
-        issues = ({self._issue_of[j] for j in ids} | {issue_id}) - {None}
-        members = sorted(p for issue in issues for p in self._members[issue])
-        if len(members) < 3:  # a pair the rule joined stays joined: regrouping two gives the same answer
+        issues = sorted(({self._issue_of[j] for j in ids} | {issue_id}) - {None},
+                        key=lambda i: (len(self._members[i]), i))
+        loose: list[int] = []
+        whole: list[str] = []
+        for issue in issues:
+            if len(loose) + len(self._members[issue]) <= self._regroup_members:
+                loose += self._members[issue]
+            else:
+                whole.append(issue)
+        if len(loose) + len(whole) < 3:  # a pair the rule joined stays joined: regrouping two gives the same answer
             return issue_id
-        items = [self._item(p) for p in members]
+        loose.sort()
+        items = [self._item(p) for p in loose] + [self._profiles[issue].copy() for issue in whole]
+        spans = [[p] for p in loose] + [self._members[issue] for issue in whole]
         index = NeighbourIndex(len(items[0].vector))
-        index.add(np.array([item.vector for item in items], dtype=np.float32))
-        labels = IssueFinder(self.finder.rule, k=min(self.finder.k, len(members) - 1)).fit(index, items).labels_
-        local = {p: n for n, p in enumerate(members)}
-        originals = [local.get(self._pos.get(self.suggestions[p].duplicate_of)) for p in members]
-        groups = [[self.suggestions[members[n]].id for n in group] for group in with_originals(labels, originals)]
-        old = {self.suggestions[p].id: self._issue_of[p] for p in members}
-        new_ids, self._next_issue = carry_over_ids(old, groups, self._next_issue)
-        moves = {sid: new for group, new in zip(groups, new_ids) for sid in group if old[sid] != new}
+        # A whole issue is searched by the direction of its members' sum.
+        index.add(np.array([item.vector for item in items[:len(loose)]]
+                           + [item.vector / np.linalg.norm(item.vector) for item in items[len(loose):]],
+                           dtype=np.float32).reshape(len(items), -1))
+        labels = IssueFinder(self.finder.rule, k=min(self.finder.k, len(items) - 1)).fit(index, items).labels_
+        positions = sorted(p for span in spans for p in span)
+        label_of = {p: int(label) for span, label in zip(spans, labels) for p in span}
+        groups, new_ids = self._grouped(np.array([label_of[p] for p in positions]), positions,
+                                        {self.suggestions[p].id: self._issue_of[p] for p in positions})
+        moves = {self.suggestions[p].id: new for group, new in zip(groups, new_ids) for p in group
+                 if self._issue_of[p] != new}
         if moves:
             self._move(moves)
             if self.corrections:
                 self._apply_corrections()
         return self._issue_of[position]
+
+    def _grouped(self, labels: np.ndarray, positions: Sequence[int], old: Mapping[str, str]
+                 ) -> tuple[list[list[int]], list[str]]:
+        """The finder's ``labels`` of ``positions`` (ascending) as groups of positions, each repost moved to its
+        original's group (``with_originals``), with ids carried over from ``old`` (suggestion id -> its issue before)
+        where membership overlaps and fresh ids for the rest: the last step of a re-cluster and of a regrouping."""
+        local = {p: n for n, p in enumerate(positions)}
+        originals = [local.get(self._pos.get(self.suggestions[p].duplicate_of)) for p in positions]
+        groups = [[positions[n] for n in group] for group in with_originals(labels, originals)]
+        ids, self._next_issue = carry_over_ids(old, [[self.suggestions[p].id for p in group] for group in groups],
+                                               self._next_issue)
+        return groups, ids
 
     def _place(self, position: int) -> str:
         """Put a stored suggestion into its issue by the finder's rule; open a new issue when it links to none.
@@ -586,11 +615,8 @@ class Workspace:
         report(0.25, "index")
         items = views.item_sums(snapshot, vectors, name_rows, word_rows)
         labels = self.finder.fit(index, items, progress=lambda f: report(0.25 + 0.7 * f, "linking")).labels_
-        where = {s.id: i for i, s in enumerate(snapshot)}
-        ordered = with_originals(labels, [where.get(s.duplicate_of) if s.duplicate_of else None for s in snapshot])
         with self._lock:
-            ids, self._next_issue = carry_over_ids(
-                old, [[snapshot[p].id for p in members] for members in ordered], self._next_issue)
+            ordered, ids = self._grouped(labels, range(n), old)
             if self._open is not None:  # every suggestion may move: the write in progress notes where all were
                 for position in range(self._open.size):
                     self._open.moved_from.setdefault(position, self._issue_of[position])
