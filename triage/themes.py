@@ -330,15 +330,19 @@ class ThemeFinder:
 
     def _unpost(self, issue_id: str, word_ids: np.ndarray) -> None:
         """Forget an issue that was unlisted: its leading word, and its words' postings."""
+        self._unlead(issue_id)
+        if self._postings is not None:
+            for word_id in word_ids.tolist():
+                self._postings[word_id].discard(issue_id)
+
+    def _unlead(self, issue_id: str) -> None:
+        """Forget an unlisted issue's leading word (nothing when it has none kept)."""
         lead = self._lead.pop(issue_id, None)
         if lead is not None and lead[0] >= 0:
             led = self._led_by[lead[0]]
             led.discard(issue_id)
             if not led:
                 del self._led_by[lead[0]]
-        if self._postings is not None:
-            for word_id in word_ids.tolist():
-                self._postings[word_id].discard(issue_id)
 
     def _crossed(self) -> set[str]:
         """Unlisted issues whose leading word may differ now that there are this many unlisted issues: log n left
@@ -387,12 +391,7 @@ class ThemeFinder:
             return
         leading, low, high = self._leads(unlisted)
         for issue_id, word_id, lo, hi in zip(unlisted, leading, low.tolist(), high.tolist()):
-            old = self._lead.get(issue_id)
-            if old is not None and old[0] >= 0:
-                led = self._led_by[old[0]]
-                led.discard(issue_id)
-                if not led:
-                    del self._led_by[old[0]]
+            self._unlead(issue_id)
             self._stamp += 1
             self._lead[issue_id] = (word_id, lo, hi, self._stamp)
             if word_id >= 0:
