@@ -457,7 +457,7 @@ class Workspace:
         if len(loose) + len(whole) < 3:  # a pair the rule joined stays joined: regrouping two gives the same answer
             return issue_id
         loose.sort()
-        items = [self._item(p) for p in loose] + [self._profiles[issue].copy() for issue in whole]
+        items = [self._item(p) for p in loose] + [self._profile(issue).copy() for issue in whole]
         spans = [[p] for p in loose] + [self._members[issue] for issue in whole]
         index = NeighbourIndex(len(items[0].vector))
         # A whole issue is searched by the direction of its members' sum.
