@@ -1,5 +1,5 @@
-"""CPU seconds of the per-issue and per-text pieces around the issue finder: names, threads, describing issues, their
-keywords and topics, and the digest scores.
+"""CPU seconds of the issue finder and the per-issue and per-text pieces around it: the neighbour graph, the finder's
+fit, each suggestion's keywords, names, threads, describing issues, their keywords and topics, and the digest scores.
 
 Fits a workspace on the data (caches warm: vectors and tokens come from ``.cache``), then times each piece with
 ``time.process_time`` three times in this process, fresh each time (a new name extractor, a new issue book), and
@@ -28,6 +28,7 @@ def main() -> int:
     from triage import pipeline
     from triage.config import load_config
     from triage.issue_book import IssueBook
+    from triage.issues import IssueFinder, item_profiles, neighbour_graph
     from triage.names import name_extractor_from_config
     from triage.workspace import Workspace
 
@@ -38,6 +39,10 @@ def main() -> int:
     workspace = Workspace(config, segmenter=corpus.segmenter)
     workspace.fit(suggestions, corpus.vectors, corpus.tokens)
     issue_ids = sorted(workspace._members)
+    # Each suggestion as a group of one, as the fit reads them (a fit copies them into arrays and never changes them).
+    items = item_profiles(workspace._views, suggestions, workspace._index.vectors, workspace._name_rows,
+                          workspace._word_rows)
+    k = config["segment"]["keywords_per_suggestion"]
     best: dict[str, float] = {}
 
     def timed(name, call):
@@ -47,6 +52,11 @@ def main() -> int:
         return result
 
     for _ in range(args.repeat):
+        timed("neighbour graph (each suggestion's k nearest, made symmetric)",
+              lambda: neighbour_graph(workspace._index, workspace.finder.k))
+        timed("the issue finder's fit on every suggestion (neighbour graph included)",
+              lambda: IssueFinder(workspace.finder.rule, workspace.finder.k).fit(workspace._index, items))
+        timed("keywords of every suggestion", lambda: [corpus.segmenter.keywords(t, k) for t in corpus.tokens])
         names = name_extractor_from_config(config)
         timed("names: the issue views' three reads of each suggestion, the themes' three calls a text", lambda: (
             [names.of_suggestion(s.title, s.body) for s in suggestions for _ in range(3)],
