@@ -29,12 +29,17 @@ class NameExtractor:
     """
 
     def __init__(self, admin_pattern: str, suffixes: Sequence[str], stop_chars: str, lead_words: Sequence[str],
-                 generic: Sequence[str], body_chars: int = 100, max_chars: int = 6):
+                 generic: Sequence[str], trade_words: Sequence[str] = (), body_chars: int = 100, max_chars: int = 6):
         self.admin = re.compile(admin_pattern)
         self.suffix = re.compile("(" + "|".join(sorted(suffixes, key=len, reverse=True)) + ")")
         self.stop_chars = set(stop_chars)
         self.lead = re.compile(r"^(?:.*?(?:" + "|".join(lead_words) + "))")
         self.generic = re.compile("|".join(generic))
+        # Words that say what line an organisation is in, between its own name and its kind (富惠天下|商务信息服务|
+        # 有限公司): taken off, so the run in front of them, the name people use, is what is read.
+        self.trade = (re.compile("(?:" + "|".join(sorted(trade_words, key=len, reverse=True)) + ")+$")
+                      if trade_words else None)
+        self.reach = max_chars + sum(sorted(map(len, trade_words), reverse=True)[:4])
         self.body_chars = body_chars
         self.max_chars = max_chars
         # Remembered: the name a run in front of a suffix gives (most runs recur: 反映XX小区, XX路), and each
@@ -50,7 +55,7 @@ class NameExtractor:
         text = self.admin.sub("|", text)
         for match in self.suffix.finditer(text):
             start = left = match.start()
-            while left > 0 and start - left < self.max_chars and _in_name(text[left - 1], self.stop_chars):
+            while left > 0 and start - left < self.reach and _in_name(text[left - 1], self.stop_chars):
                 left -= 1
             key = (text[left:start], match.group(1))
             full = known.get(key, "")
@@ -63,8 +68,11 @@ class NameExtractor:
         return found
 
     def _name(self, run: str, suffix: str) -> str | None:
-        """The name a run of characters in front of a suffix gives, without its lead words; ``None`` if none."""
-        name = self.lead.sub("", run)
+        """The name a run of characters in front of a suffix gives: its last ``max_chars`` once trade words are taken
+        off its end, without its lead words; ``None`` if none."""
+        if self.trade is not None:
+            run = self.trade.sub("", run)
+        name = self.lead.sub("", run[-self.max_chars:])
         full = name + suffix
         return full if len(name) >= 2 and not self.generic.search(full) else None
 
