@@ -46,7 +46,7 @@ def _graph(items: list[Profile], k: int) -> list[set[int]]:
 
 
 MODEL = LinkageModel(threshold=0.5)
-MODEL.coef_ = np.array([8.0, 3.0, 2.0, 0.3, 3.0, 0.7, -0.2, -0.25, -0.2])
+MODEL.coef_ = np.array([8.0, 3.0, 2.0, 0.3, 3.0, 2.0, 0.7, -0.2, -0.25, -0.2])
 MODEL.intercept_ = -7.0
 MODEL.cosine_floor_ = 0.2  # pairs below it are scored 0 without their word, name and submitter sums
 

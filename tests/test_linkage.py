@@ -136,3 +136,18 @@ def test_threads_of_many_issues_found_together_are_each_issues_own():
     assert together == [threads_of(finder, items, strictness=0.5) for items in issues]
     assert sorted(sorted(t) for t in together[0]) == [[0, 1, 2, 3], [4, 5, 6, 7]]
     assert together[1:] == [[], []]
+
+
+def test_a_shared_rare_place_word_is_not_a_shared_rare_problem_word():
+    # Two messages about one estate (its rare name word, key 20, not among their problem words) with different
+    # problems, and two about one flue at it (rare problem word, key 21).
+    vector = np.array([1.0, 0.0, 0.0])
+    estate_quality = Profile.of_item(vector, {COMMON: 1.0}, {}, {COMMON: 0.05, 20: 1.0})
+    estate_fees = Profile.of_item(vector, {COMMON: 1.0}, {}, {COMMON: 0.05, 20: 1.0})
+    flue = Profile.of_item(vector, {COMMON: 0.6, 21: 0.8}, {}, {COMMON: 0.05, 20: 1.0, 21: 0.9})
+    flue_again = Profile.of_item(vector, {COMMON: 0.6, 21: 0.8}, {}, {COMMON: 0.05, 20: 1.0, 21: 0.9})
+    rare, rare_problem = NAMES.index("rare_term"), NAMES.index("rare_problem_term")
+    place_only = pair_features(estate_quality, estate_fees)
+    assert place_only[rare] == pytest.approx(1.0) and place_only[rare_problem] == pytest.approx(np.sqrt(0.05 ** 2))
+    same_flue = pair_features(flue, flue_again)
+    assert same_flue[rare] == pytest.approx(1.0) and same_flue[rare_problem] == pytest.approx(0.9)

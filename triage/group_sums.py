@@ -45,9 +45,13 @@ def _add_into(target: SparseRow, other: SparseRow) -> None:
         target[key] = target.get(key, 0.0) + value
 
 
-def _largest_product(a: SparseRow, b: SparseRow) -> float:
-    """max over the keys both rows have of a[key] × b[key], and 0 when they share none."""
-    return max((a[key] * b[key] for key in a.keys() & b.keys()), default=0.0)
+def _largest_product(a: SparseRow, b: SparseRow, among: tuple[SparseRow, SparseRow] | None = None) -> float:
+    """max over the keys both rows have (and, given ``among``, both of its rows too) of a[key] × b[key], and 0 when
+    they share none."""
+    shared = a.keys() & b.keys()
+    if among is not None:
+        shared &= among[0].keys() & among[1].keys()
+    return max((a[key] * b[key] for key in shared), default=0.0)
 
 
 @dataclass
@@ -99,7 +103,8 @@ class PairSums:
 
     The pair sums: ``cosine`` = sum_A · sum_B of the embeddings; ``words`` and ``names`` the same for the
     problem-word and name rows; ``same_submitter`` the member pairs sent by one submitter; ``rare`` the largest
-    terms_A[w] × terms_B[w] over the words both use (not a sum: the rarest shared word). The counts are (m, 2)
+    terms_A[w] × terms_B[w] over the words both use (not a sum: the rarest shared word), ``rare_problem`` the same
+    over the problem words both use (names' words left out: a shared rare *what*). The counts are (m, 2)
     arrays, column 0 for A and 1 for B: ``size``, ``named`` (members naming a place), ``day_sum`` and ``dated``.
     """
 
@@ -108,6 +113,7 @@ class PairSums:
     names: np.ndarray
     same_submitter: np.ndarray
     rare: np.ndarray
+    rare_problem: np.ndarray
     size: np.ndarray
     named: np.ndarray
     day_sum: np.ndarray
@@ -140,6 +146,7 @@ class PairSums:
             names=column(_dot(a.names, b.names) for a, b in pairs),
             same_submitter=column(sum(n * b.submitters.get(s, 0) for s, n in a.submitters.items()) for a, b in pairs),
             rare=column(_largest_product(a.terms, b.terms) for a, b in pairs),
+            rare_problem=column(_largest_product(a.terms, b.terms, (a.words, b.words)) for a, b in pairs),
             size=sides(lambda p: p.size), named=sides(lambda p: p.named),
             day_sum=sides(lambda p: p.day_sum), dated=sides(lambda p: p.dated))
 
@@ -156,7 +163,8 @@ class _Rows:
 
     The rows of several sparse views are put side by side (view k's ids shifted past the views before it); each id
     carries two values: ``values[0]``, whose products are added per view (the dot products), and ``values[1]``,
-    whose largest product is taken (a shared rare word's weight, over the first view's ids). Group g's sorted ids are
+    whose largest product is taken (a shared rare word's weight, over the first view's ids), over all ids both rows
+    have and over those where both also have a ``values[0]`` (the first view's words). Group g's sorted ids are
     ``ids[start[g] : start[g] + length[g]]``. A merged group's row is appended at the end, and the rows of its two
     parts are left behind until they take as much room as the live rows; then the live rows are packed again.
     """
@@ -221,10 +229,11 @@ class _Rows:
         return np.searchsorted(self.offsets[1:-1], ids, side="right")
 
     def pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For the pairs (a[i], b[i]): the dot products per view (m × views) and the largest products (m, at least
-        0). Both sides' rows are laid out as sorted keys (pair, id); an id both use is a key found on both sides."""
+        """For the pairs (a[i], b[i]): the dot products per view (m × views) and the largest products (m × 2: over
+        all shared ids, over those with dot values; at least 0). Both sides' rows are laid out as sorted keys
+        (pair, id); an id both use is a key found on both sides."""
         views = len(self.offsets) - 1
-        dots, largest = np.zeros(len(a) * views), np.zeros(len(a))
+        dots, largest = np.zeros(len(a) * views), np.zeros((len(a), 2))
         positions_a, pair_a = self._positions(a)
         positions_b, pair_b = self._positions(b)
         if len(positions_a) and len(positions_b):
@@ -237,12 +246,12 @@ class _Rows:
                                weights=self.values[0][mine] * self.values[0][theirs], minlength=len(dots))
             if len(pair):
                 starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
-                largest[pair[starts]] = np.maximum.reduceat(self.values[1][mine] * self.values[1][theirs], starts)
+                largest[pair[starts]] = _largest_two(self.values[:, mine], self.values[:, theirs], starts)
         return dots.reshape(len(a), views), np.maximum(largest, 0.0)
 
     def against(self, a: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Group a with each of the others: the dot products per view (m × views) and the largest products (m, at
-        least 0 as for rows that share nothing).
+        """Group a with each of the others: the dot products per view (m × views) and the largest products (m × 2
+        as in ``pairs``, at least 0 as for rows that share nothing).
 
         Only the ids group a has are kept once looked up: every other id's product is +0.0 (no value is negative),
         which adds nothing to a sum and never beats 0 for the largest, so the sums, added in the same order without
@@ -250,7 +259,7 @@ class _Rows:
         group a's)."""
         lengths = self.length[others]
         views = len(self.offsets) - 1
-        dots, largest = np.zeros(len(others) * views), np.zeros(len(others))
+        dots, largest = np.zeros(len(others) * views), np.zeros((len(others), 2))
         if self.length[a] and lengths.any():
             start, end = self.start[a], self.start[a] + self.length[a]
             mine = self.ids[start:end]
@@ -264,7 +273,7 @@ class _Rows:
                                weights=self._scratch[0][ids] * self.values[0][positions], minlength=len(dots))
             if len(owner):
                 starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
-                largest[owner[starts]] = np.maximum.reduceat(self._scratch[1][ids] * self.values[1][positions], starts)
+                largest[owner[starts]] = _largest_two(self._scratch[:, ids], self.values[:, positions], starts)
             self._scratch[:, mine] = 0.0
             self._mine[mine] = False
         return dots.reshape(len(others), views), np.maximum(largest, 0.0)
@@ -305,6 +314,14 @@ class _Rows:
             grown = capacity - len(self.ids)
             self.ids = np.concatenate((self.ids, np.zeros(grown, dtype=self.ids.dtype)))
             self.values = np.concatenate((self.values, np.zeros((2, grown))), axis=1)
+
+
+def _largest_two(mine: np.ndarray, theirs: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per segment (from each of ``starts``) of matched entries (values as rows 0 and 1): the largest product of
+    the values[1], over all entries and over those with values[0] on both sides (segments × 2)."""
+    products = mine[1] * theirs[1]
+    both_words = np.where((mine[0] > 0) & (theirs[0] > 0), products, 0.0)
+    return np.column_stack((np.maximum.reduceat(products, starts), np.maximum.reduceat(both_words, starts)))
 
 
 class GroupSums:
@@ -362,12 +379,12 @@ class GroupSums:
         """The pair sums, the sparse ones only for the pairs ``needs_sums`` asks for (0 for the rest)."""
         sides = np.stack((mine, theirs), axis=2)
         wanted = needs_sums(cosine / (sides[:, 0, 0] * sides[:, 0, 1]))
-        dots, rare = np.zeros((len(b), len(self._rows.offsets) - 1)), np.zeros(len(b))
+        dots, rare = np.zeros((len(b), len(self._rows.offsets) - 1)), np.zeros((len(b), 2))
         if wanted.any():
             dots[wanted], rare[wanted] = (self._rows.against(a, b[wanted]) if isinstance(a, int)
                                           else self._rows.pairs(a[wanted], b[wanted]))
-        return PairSums(cosine, dots[:, 0], dots[:, 1], dots[:, 2], rare, sides[:, 0], sides[:, 1], sides[:, 2],
-                        sides[:, 3])
+        return PairSums(cosine, dots[:, 0], dots[:, 1], dots[:, 2], rare[:, 0], rare[:, 1], sides[:, 0],
+                        sides[:, 1], sides[:, 2], sides[:, 3])
 
     def pairs(self, a: np.ndarray, b: np.ndarray, needs_sums: Callable[[np.ndarray], np.ndarray]) -> PairSums:
         """The pairs (a[i], b[i]) in one batch. ``needs_sums`` says,

@@ -30,6 +30,8 @@ FEATURES: dict[str, tuple[str, tuple[float, float]]] = {
     "names": ("mean similarity of the place and organisation names (0 when a side names none)", (0.0, 1.0)),
     "unnamed": ("1 when a side names no place or organisation", (0.0, 1.0)),
     "rare_term": ("the rarest word both use, × √ of the share of each group that uses it", (0.0, 1.0)),
+    "rare_problem_term": ("the same over the problem words (names' words left out): a rare *what* both share",
+                          (0.0, 1.0)),
     "same_submitter": ("share of member pairs sent by the same submitter", (0.0, 1.0)),
     "log_days_apart": ("log(1 + days between the groups' mean submission times); 0 when unknown", (0.0, 6.0)),
     "log_smaller": ("log of the smaller group's size", (0.0, 4.0)),
@@ -55,10 +57,11 @@ def features_of(pairs: PairSums) -> np.ndarray:
     features[:, 2] = np.divide(pairs.names, named, out=np.zeros(len(pairs)), where=named > 0)
     features[:, 3] = named == 0
     features[:, 4] = np.sqrt(pairs.rare / members)
-    features[:, 5] = pairs.same_submitter / members
-    features[:, 6] = np.log1p(gap)  # 0 when either side's days are unknown
-    features[:, 7] = np.log(pairs.size.min(axis=1))
-    features[:, 8] = np.log(pairs.size.max(axis=1))
+    features[:, 5] = np.sqrt(pairs.rare_problem / members)
+    features[:, 6] = pairs.same_submitter / members
+    features[:, 7] = np.log1p(gap)  # 0 when either side's days are unknown
+    features[:, 8] = np.log(pairs.size.min(axis=1))
+    features[:, 9] = np.log(pairs.size.max(axis=1))
     return np.clip(features, _LOW, _HIGH, out=features)
 
 
