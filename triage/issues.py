@@ -48,14 +48,10 @@ class TextViews:
     def _names_of(self, titles: Sequence[str], bodies: Sequence[str]) -> list[list[str]]:
         return [self.names.of_suggestion(t, b) for t, b in zip(titles, bodies)]
 
-    def fit(self, titles: Sequence[str], bodies: Sequence[str], tokens: Sequence[Sequence[str]]) -> "TextViews":
-        """Learn both vocabularies; a view whose corpus has no term at all stays empty rather than failing."""
-        self.fit_transform(titles, bodies, tokens)
-        return self
-
     def fit_transform(self, titles: Sequence[str], bodies: Sequence[str],
                       tokens: Sequence[Sequence[str]]) -> tuple[SparseRows, SparseRows]:
-        """``fit``, then ``transform`` of the same suggestions, reading each text's names once."""
+        """Learn both vocabularies, then ``transform`` the same suggestions, reading each text's names once; a view
+        whose corpus has no term at all stays empty rather than failing."""
         names = self._names_of(titles, bodies)
         documents = [" ".join(found) for found in names]
         words = [list(t) for t in tokens]

@@ -65,8 +65,8 @@ class Problem:
     def build(cls, suggestions: Sequence[Suggestion], vectors: np.ndarray, tokens: Sequence[list[str]],
               config: dict) -> "Problem":
         titles, bodies = [s.title for s in suggestions], [s.body for s in suggestions]
-        views = TextViews(name_extractor_from_config(config)).fit(titles, bodies, tokens)
-        name_rows, word_rows = views.transform(titles, bodies, tokens)
+        views = TextViews(name_extractor_from_config(config))
+        name_rows, word_rows = views.fit_transform(titles, bodies, tokens)
         index = NeighbourIndex(vectors.shape[1], **config["issues"]["index"])
         index.add(vectors)
         k = config["issues"]["finder"]["k"]

@@ -14,6 +14,8 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
+from .entries import LazyEntries
+
 SparseRow = dict[int, float]
 
 
@@ -29,9 +31,10 @@ def rows_matrix(rows: Sequence[SparseRow], width: int | None = None) -> sp.csr_m
                          shape=(len(rows), max(needed, width or 0)))
 
 
-class SparseRows(Sequence[SparseRow]):
+class SparseRows(LazyEntries[SparseRow]):
     """The rows of a CSR matrix (``None``: ``n`` empty rows), then rows appended as dicts; ``rows[i]`` is a fresh
-    dict with the row's ids in increasing order, as ``dict(zip(ids, values))`` of the matrix row."""
+    dict with the row's ids in increasing order, as ``dict(zip(ids, values))`` of the matrix row; indexes, negative
+    indexes and slices as for a list (``LazyEntries``)."""
 
     def __init__(self, matrix: sp.csr_matrix | None, n: int = 0, appended: Iterable[SparseRow] = ()):
         self._matrix = matrix
@@ -41,10 +44,7 @@ class SparseRows(Sequence[SparseRow]):
     def __len__(self) -> int:
         return self._stored + len(self._appended)
 
-    def __getitem__(self, index: int) -> SparseRow:  # type: ignore[override]
-        position = index + len(self) if index < 0 else index
-        if not 0 <= position < len(self):
-            raise IndexError(f"row {index} of {len(self)}")
+    def _entry(self, position: int) -> SparseRow:
         if position >= self._stored:
             return self._appended[position - self._stored]
         if self._matrix is None:
