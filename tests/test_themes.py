@@ -163,3 +163,31 @@ def test_the_workbook_reads_back_with_its_four_sheets_masked(config, tmp_path, w
     assert "13812345678" not in first[2] and "[手机号]" in first[2]
     assert first[13] == "T-nimby" and first[14] == "邻避设施选址"
     assert len(list(book["共同问题"].values)) >= 2 and len(list(book["直通车候选"].values)) >= 2
+
+
+def test_readings_kept_on_disk_give_the_themes_of_readings_made_afresh(config, tmp_path):
+    import sqlite3
+
+    from triage.themes import theme_finder_from_config
+
+    corpus = prepare([SAMPLE], config, embedder="tfidf")
+    workspace = Workspace(config, segmenter=corpus.segmenter, embedder_name="tfidf")
+    workspace.fit(corpus.suggestions, corpus.vectors, corpus.tokens)
+
+    def themes(cache_dir, title_weight=config["themes"]["title_weight"]) -> list[dict]:
+        varied = {**config, "embed": {**config["embed"], "cache_dir": cache_dir},
+                  "themes": {**config["themes"], "title_weight": title_weight}}
+        finder = theme_finder_from_config(varied, corpus.segmenter)
+        return [t.to_dict() for t in find_themes(workspace.issues(), corpus.suggestions, corpus.tokens, varied, finder)]
+
+    def stored() -> int:
+        with sqlite3.connect(tmp_path / "theme_readings.sqlite") as db:
+            return db.execute("SELECT COUNT(*) FROM theme_readings").fetchone()[0]
+
+    fresh = themes(None)
+    assert themes(str(tmp_path)) == fresh  # read afresh, then stored
+    assert stored() == len({(s.title, s.body) for s in corpus.suggestions})
+    assert themes(str(tmp_path)) == fresh  # read back
+    # Readings made with other settings are never served: another title weight reads every text again.
+    assert themes(str(tmp_path), title_weight=1.0) == themes(None, title_weight=1.0)
+    assert stored() == 2 * len({(s.title, s.body) for s in corpus.suggestions})

@@ -4,8 +4,8 @@ One SQLite table per kind of result, keyed by a digest of the settings that deci
 text, so changed settings never return a result computed the old way. A cache that cannot be read or written
 (disk full, read-only) costs speed, never an answer: it counts as empty, and one log line says so. Used for
 segmented text (``token_cache.TokenCache``), the words jieba's dictionary knows (``known_words.KnownWords``), the
-digest model's feature values (``digest_model.FeatureCache``) and the repost linker's MinHash signatures
-(``dedup.SignatureCache``).
+digest model's feature values (``digest_model.FeatureCache``), the repost linker's MinHash signatures
+(``dedup.SignatureCache``) and what the theme finder reads of each suggestion (``themes.ThemeFinder``).
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
+import json
 import math
 import re
 import tomllib
@@ -40,9 +41,16 @@ from .names import NameExtractor, name_extractor_from_config
 from .records import Issue, Suggestion
 from .segment import Segmenter, segmenter_from_config
 from .term_counts import TermCounter
+from .text_cache import TextCache
+from .token_cache import segmenter_key
 
 # Prefix of the ids of themes found by a leading problem word rather than the lexicon.
 WORD_THEME_PREFIX = "W-"
+# Readings kept on disk (``ThemeFinder.cache``) are read and written for batches of at least this many suggestions:
+# for fewer, the disk costs more than reading the texts. READING_FORMAT is part of their key: change it whenever what
+# ``ThemeFinder._reading`` computes changes, so no reading computed the old way is served.
+_CACHED_BATCH = 50
+READING_FORMAT = "1"
 # How near log n may come to where an issue's leading word would change before it is chosen again: far above the
 # rounding of the weights (about 1e-15 of them), so rounding never decides which issues are looked at again.
 _MARGIN = 1e-6
@@ -135,6 +143,15 @@ class Reading:
     words: tuple[str, ...]  # its problem words in text order, repeats kept
     names: tuple[str, ...]
 
+    def to_bytes(self) -> bytes:
+        return json.dumps([list(self.scores.items()), self.words, self.names], ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def of_bytes(cls, stored: bytes) -> "Reading":
+        """The reading ``to_bytes`` stored: the same scores (in the same order, floats to the bit), words and names."""
+        scores, words, names = json.loads(stored)
+        return cls(Counter(dict(scores)), tuple(words), tuple(names))
+
 
 @dataclass(frozen=True)
 class IssueReading:
@@ -160,13 +177,16 @@ class ThemeFinder:
     issue id -> theme id, ``issues_of_`` theme id -> its issue ids and ``labels_`` theme id -> label after ``fit``;
     ``touched_`` are the themes the last ``fit`` gave or took an issue. What a suggestion says never changes, so its
     reading is kept by id, and so is each issue's until the issue changes: the service fits again after every change
-    of issues and reads only the suggestions and issues that changed.
+    of issues and reads only the suggestions and issues that changed. ``cache``, when given, keeps readings on disk
+    by text and tokens, under a digest of everything else a reading depends on (``theme_finder_from_config``).
     """
 
     def __init__(self, lexicon: Sequence[LexiconTheme], extractor: NameExtractor,
                  known: Callable[[Collection[str]], Collection[str]],
-                 title_weight: float = 3.0, body_chars: int = 200, min_score: float = 2.0):
+                 title_weight: float = 3.0, body_chars: int = 200, min_score: float = 2.0,
+                 cache: TextCache | None = None):
         self.lexicon = lexicon
+        self.cache = cache
         self.extractor = extractor
         self.known = known
         self.title_weight = title_weight
@@ -209,6 +229,14 @@ class ThemeFinder:
     def read(self, suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]]) -> list[Reading]:
         """The suggestions' readings; those not read before are read together."""
         new = {s.id: (s, t) for s, t in zip(suggestions, tokens) if s.id not in self._readings}
+        cached = self.cache is not None and len(new) >= _CACHED_BATCH
+        if cached:
+            keys = {sid: _reading_key(s, t) for sid, (s, t) in new.items()}
+            stored = self.cache.read(list(keys.values()))
+            for sid, key in keys.items():
+                if key in stored:
+                    self._readings[sid] = Reading.of_bytes(stored[key])
+                    del new[sid]
         if new:
             texts = list(new.values())
             unseen = set(chain.from_iterable(words for _, words in texts)).difference(self._word_like)
@@ -221,6 +249,8 @@ class ThemeFinder:
                 in_title = in_titles.indices[in_titles.indptr[k]:in_titles.indptr[k + 1]].tolist()
                 in_body = in_bodies.indices[in_bodies.indptr[k]:in_bodies.indptr[k + 1]].tolist()
                 self._readings[suggestion.id] = self._reading(suggestion, words, body, in_title, in_body)
+            if cached:
+                self.cache.write({keys[sid]: self._readings[sid].to_bytes() for sid in new})
         return [self._readings[s.id] for s in suggestions]
 
     def _reading(self, suggestion: Suggestion, tokens: Sequence[str], body: str, in_title: list[int],
@@ -482,6 +512,11 @@ class ThemeFinder:
         return leading, low, high
 
 
+def _reading_key(suggestion: Suggestion, tokens: Sequence[str]) -> str:
+    """All of one suggestion a reading reads: its title, its body and its tokens."""
+    return "\0".join((suggestion.title, suggestion.body, " ".join(tokens)))
+
+
 @lru_cache(maxsize=1 << 17)
 def word_theme_id(word: str) -> str:
     """A stable id for the theme of one problem word (ASCII, so it sits in a URL as it is)."""
@@ -491,11 +526,22 @@ def word_theme_id(word: str) -> str:
 def theme_finder_from_config(config: dict, segmenter: Segmenter | None = None) -> ThemeFinder:
     """The configured finder; ``segmenter`` (the corpus's own, or the configured one) tells words from names."""
     section = config["themes"]
-    lexicon = load_theme_lexicon(asset_path(config, section["lexicon"]))
+    segmenter = segmenter or segmenter_from_config(config)
+    lexicon_path = asset_path(config, section["lexicon"])
+    lexicon = load_theme_lexicon(lexicon_path)
     folder = cache_folder(config)
-    known = KnownWords(segmenter or segmenter_from_config(config), folder / "dictionary.sqlite" if folder else None)
+    known = KnownWords(segmenter, folder / "dictionary.sqlite" if folder else None)
+    cache = None
+    if folder is not None:
+        # A reading depends on the lexicon, the names' lexicon, the dictionary (through the segmenter's settings),
+        # the title's weight and the body's opening, besides the text and tokens it is keyed by.
+        parts = [READING_FORMAT.encode(), lexicon_path.read_bytes(),
+                 asset_path(config, config["issues"]["names"]).read_bytes(), segmenter_key(segmenter).encode(),
+                 repr((section["title_weight"], section["body_chars"])).encode()]
+        settings = hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+        cache = TextCache(folder / "theme_readings.sqlite", "theme_readings", settings)
     return ThemeFinder(lexicon, name_extractor_from_config(config), known, section["title_weight"],
-                       section["body_chars"], section["min_score"])
+                       section["body_chars"], section["min_score"], cache)
 
 
 def _counts(values) -> dict[str, int]:
