@@ -191,6 +191,7 @@ class _Rows:
         renumber = np.cumsum(used) - 1
         self.ids = renumber[ids].astype(np.int32)
         self.offsets = np.concatenate(([0], renumber[offsets[1:] - 1] + 1))  # the views' bounds, renumbered
+        self._view = np.repeat(np.arange(len(views)), np.diff(self.offsets))  # each id's view
         self.values = np.ascontiguousarray(np.concatenate(values).T) if values else np.zeros((2, 0))
         self.width = max(1, int(used.sum()))
         self.length = np.concatenate(lengths).astype(np.int64) if lengths else np.zeros(0, dtype=np.int64)
@@ -226,7 +227,7 @@ class _Rows:
         return _ranges(self.start[groups], self.length[groups])
 
     def _view_of(self, ids: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.offsets[1:-1], ids, side="right")
+        return self._view[ids]
 
     def pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the pairs (a[i], b[i]): the dot products per view (m × views) and the largest products (m × 2: over
@@ -242,11 +243,13 @@ class _Rows:
             found = np.minimum(np.searchsorted(keys_b, keys_a), len(keys_b) - 1)
             both = keys_b[found] == keys_a
             mine, theirs, pair = positions_a[both], positions_b[found[both]], pair_a[both]
+            words_mine, words_theirs = self.values[0][mine], self.values[0][theirs]
             dots = np.bincount(pair * views + self._view_of(self.ids[mine]),
-                               weights=self.values[0][mine] * self.values[0][theirs], minlength=len(dots))
+                               weights=words_mine * words_theirs, minlength=len(dots))
             if len(pair):
                 starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
-                largest[pair[starts]] = _largest_two(self.values[:, mine], self.values[:, theirs], starts)
+                largest[pair[starts]] = _largest_two(words_mine, self.values[1][mine], words_theirs,
+                                                     self.values[1][theirs], starts)
         return dots.reshape(len(a), views), np.maximum(largest, 0.0)
 
     def against(self, a: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,11 +272,13 @@ class _Rows:
             shared = np.flatnonzero(self._mine[self.ids[positions]])
             positions, owner = positions[shared], owner[shared]
             ids = self.ids[positions]
-            dots = np.bincount(owner * views + self._view_of(ids),
-                               weights=self._scratch[0][ids] * self.values[0][positions], minlength=len(dots))
+            words_mine, words_theirs = self._scratch[0][ids], self.values[0][positions]
+            dots = np.bincount(owner * views + self._view_of(ids), weights=words_mine * words_theirs,
+                               minlength=len(dots))
             if len(owner):
                 starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
-                largest[owner[starts]] = _largest_two(self._scratch[:, ids], self.values[:, positions], starts)
+                largest[owner[starts]] = _largest_two(words_mine, self._scratch[1][ids], words_theirs,
+                                                      self.values[1][positions], starts)
             self._scratch[:, mine] = 0.0
             self._mine[mine] = False
         return dots.reshape(len(others), views), np.maximum(largest, 0.0)
@@ -316,11 +321,13 @@ class _Rows:
             self.values = np.concatenate((self.values, np.zeros((2, grown))), axis=1)
 
 
-def _largest_two(mine: np.ndarray, theirs: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Per segment (from each of ``starts``) of matched entries (values as rows 0 and 1): the largest product of
-    the values[1], over all entries and over those with values[0] on both sides (segments × 2)."""
-    products = mine[1] * theirs[1]
-    both_words = np.where((mine[0] > 0) & (theirs[0] > 0), products, 0.0)
+def _largest_two(words_mine: np.ndarray, rare_mine: np.ndarray, words_theirs: np.ndarray, rare_theirs: np.ndarray,
+                 starts: np.ndarray) -> np.ndarray:
+    """Per segment (from each of ``starts``) of matched entries (each side's values[0], ``words``, and values[1],
+    ``rare``): the largest product of the rare values, over all entries and over those with words on both sides
+    (segments × 2). Takes the values gathered once, as the dot products read them too."""
+    products = rare_mine * rare_theirs
+    both_words = np.where((words_mine > 0) & (words_theirs > 0), products, 0.0)
     return np.column_stack((np.maximum.reduceat(products, starts), np.maximum.reduceat(both_words, starts)))
 
 
