@@ -102,7 +102,7 @@ def analyse(
     corpus = prepare(paths, config, mapping, preset, embedder)
     with corpus.timings.step("issues"):
         workspace = Workspace(config, segmenter=corpus.segmenter, embedder_name=embedder)
-        workspace.fit(corpus.suggestions, corpus.vectors, corpus.tokens)
+        workspace.fit(corpus.suggestions, corpus.vectors, corpus.tokens, segmenter_fitted=True)
     with corpus.timings.step("themes"):
         workspace.themes()
     with corpus.timings.step("rank"):
@@ -163,7 +163,8 @@ def run(
         names = ["issues.csv", "issues.json", "themes.json", "themes.csv", "key_topics.md", "digest.md",
                  "suggestions.jsonl", "rejected.csv", "vectors.npy", "summary.json", "triage.xlsx"]
         files = [out / name for name in names]
-        reports.write_issues_csv(files[0], key_topics)
+        issue_rows = reports.issue_table(key_topics)  # issues.csv and the workbook's 共同问题
+        reports.write_table_csv(files[0], *issue_rows)
         threads = workspace.threads_of_issues([issue.id for issue, _ in key_topics])
         reports.write_issues_json(files[1], key_topics, {s.id: s for s in corpus.suggestions}, threads)
         section = config["rank"]["theme"]
@@ -183,7 +184,7 @@ def run(
                                  [{"issue_id": assignments[s.id], "theme_id": themes_of[s.id],
                                    "digest": digest_scores[s.id].to_dict()} for s in corpus.suggestions])
         workbook.write_workbook(files[10], entries, key_topics, digest, corpus.suggestions, assignments, themes_of,
-                                section["issues_shown"])
+                                section["issues_shown"], issue_rows)
         export.write_rejections(files[7], corpus.rejected)
         np.save(files[8], corpus.vectors)
     # Written after the export step, so its timings hold every step (benchmarks/main_job.py reads them).

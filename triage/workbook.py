@@ -64,14 +64,16 @@ def suggestion_table(suggestions: Sequence[Suggestion], issue_of: Mapping[str, s
 
 def write_workbook(path: Path, entries: Sequence[ThemeEntry], ranked_issues: Sequence[tuple[Issue, Score]],
                    digest: Sequence[tuple[Suggestion, Score, str | None]], suggestions: Sequence[Suggestion],
-                   issue_of: Mapping[str, str | None], theme_of: Mapping[str, str], issues_shown: int) -> Path:
-    """Write the four sheets; key-topic candidates only on the first (themes of one submitter are no candidates)."""
+                   issue_of: Mapping[str, str | None], theme_of: Mapping[str, str], issues_shown: int,
+                   issue_rows: tuple[list[str], list[list[Any]]] | None = None) -> Path:
+    """Write the four sheets; key-topic candidates only on the first (themes of one submitter are no candidates).
+    ``issue_rows`` is ``issue_table(ranked_issues)`` when the caller has built it already (for ``issues.csv``)."""
     issues = {issue.id: issue for issue, _ in ranked_issues}
     theme_labels = {e.theme.id: e.theme.label for e in entries}
     theme_of_issue = {issue_id: e.theme.id for e in entries for issue_id in e.theme.issues}
     tables = [
         theme_table([e for e in entries if e.rank is not None], issues_shown),
-        issue_table(ranked_issues),
+        issue_rows or issue_table(ranked_issues),
         digest_table(digest, issues, theme_labels, theme_of_issue),
         suggestion_table(suggestions, issue_of, issues, theme_of, theme_labels),
     ]

@@ -184,17 +184,21 @@ class Workspace:
                     self._place(position)
 
     def fit(self, suggestions: Sequence[Suggestion], vectors: np.ndarray,
-            tokens: Sequence[list[str]] | None = None, progress: Progress | None = None) -> "Workspace":
-        """Load suggestions whose duplicate links are already set and find their issues from scratch."""
+            tokens: Sequence[list[str]] | None = None, progress: Progress | None = None,
+            segmenter_fitted: bool = False) -> "Workspace":
+        """Load suggestions whose duplicate links are already set and find their issues from scratch.
+
+        ``segmenter_fitted``: the workspace's segmenter was just fitted on exactly these tokens (``pipeline.prepare``
+        fits it for the keywords), so it is not fitted again."""
         with self._lock:
-            self._load(suggestions, vectors, tokens)
+            self._load(suggestions, vectors, tokens, fit_segmenter=not segmenter_fitted)
             self._issue_of = [None] * len(self.suggestions)
             # Nothing else can hold the workspace meanwhile, so the index just built serves as the snapshot.
             self._recluster(progress, self._index)
         return self
 
     def _load(self, suggestions: Sequence[Suggestion], vectors: np.ndarray,
-              tokens: Sequence[list[str]] | None) -> None:
+              tokens: Sequence[list[str]] | None, fit_segmenter: bool = True) -> None:
         self._reset(dim=vectors.shape[1] if len(vectors) else None)
         if not len(suggestions):
             return
@@ -202,7 +206,8 @@ class Workspace:
         self.suggestions = list(suggestions)
         self.tokens = [list(t) for t in tokens] if tokens is not None else [
             self.segmenter.tokens(s.text) for s in suggestions]
-        self.segmenter.fit(self.tokens)
+        if fit_segmenter:
+            self.segmenter.fit(self.tokens)
         self._pos = {s.id: i for i, s in enumerate(self.suggestions)}
         self._refit_views()
 
