@@ -172,3 +172,11 @@ def test_a_corpus_laid_out_from_its_matrices_is_its_profiles_to_the_bit():
     assert laid_out._counts.tobytes() == profiles._counts.tobytes()
     for field in ("ids", "values", "offsets", "start", "length"):
         assert getattr(laid_out._rows, field).tobytes() == getattr(profiles._rows, field).tobytes(), field
+    # Some of the corpus's rows, in another order (an issue's members, as threads lay them out), likewise.
+    positions = [int(p) for p in rng.permutation(60)[:25]]
+    laid_out = views.item_sums([suggestions[p] for p in positions], vectors[positions], names, words, positions)
+    profiles = GroupSums.of_profiles([item_profiles(views, suggestions, vectors, names, words)[p] for p in positions])
+    assert laid_out.vectors.tobytes() == profiles.vectors.tobytes()
+    assert laid_out._counts.tobytes() == profiles._counts.tobytes()
+    for field in ("ids", "values", "offsets", "start", "length"):
+        assert getattr(laid_out._rows, field).tobytes() == getattr(profiles._rows, field).tobytes(), field

@@ -117,12 +117,15 @@ class TextViews:
         return Profile.of_item(vector, self.problem_words(words), names, self.rarity(words), submitter, day)
 
     def item_sums(self, suggestions: Sequence, vectors: np.ndarray, name_rows: SparseRows,
-                  word_rows: SparseRows) -> GroupSums:
+                  word_rows: SparseRows, positions: Sequence[int] | None = None) -> GroupSums:
         """Each suggestion (``Suggestion`` records aligned with the rows) as a group of one, laid out as arrays:
         ``GroupSums.of_profiles`` of their ``profile``s to the bit, computed on the rows' matrices rather than on
-        three dicts per suggestion (at 100,000 suggestions, seconds and a gigabyte)."""
+        three dicts per suggestion (at 100,000 suggestions, seconds and a gigabyte). With ``positions``, only those
+        rows, in that order (``suggestions`` and ``vectors`` then hold just those)."""
         words = word_rows.matrix(len(self.word_vectoriser_.vocabulary_) if self.word_vectoriser_ else 0)
         names = name_rows.matrix(len(self.name_vectoriser_.vocabulary_) if self.name_vectoriser_ else 0)
+        if positions is not None:
+            words, names = words[positions], names[positions]
         # Problem words: the row without names' words, at unit length; each norm summed in the row's order as
         # ``problem_words`` adds it, so every value is the same float (weights are positive: a row with a word left
         # has a norm above 0).
@@ -336,7 +339,21 @@ def threads_of(finder: IssueFinder, items: Sequence[Profile], strictness: float,
 
 def threads_of_issues(finder: IssueFinder, issues: Sequence[Sequence[Profile]], strictness: float,
                       min_size: int = 2) -> list[list[list[int]]]:
-    """``threads_of`` for many issues (each a list of its members' profiles), in one fit.
+    """``threads_of`` for many issues (each a list of its members' profiles), in one fit (``threads_of_laid_out``);
+    an issue of fewer than ``2 × min_size`` members has none."""
+    kept = [members for members in issues if len(members) >= 2 * min_size]
+    if not kept:
+        return [[] for _ in issues]
+    found = iter(threads_of_laid_out(finder, [len(members) for members in kept],
+                                     GroupSums.of_profiles([item for members in kept for item in members]),
+                                     strictness, min_size))
+    return [next(found) if len(members) >= 2 * min_size else [] for members in issues]
+
+
+def threads_of_laid_out(finder: IssueFinder, sizes: Sequence[int], items: GroupSums, strictness: float,
+                        min_size: int = 2) -> list[list[list[int]]]:
+    """``threads_of`` for many issues whose members are laid out as arrays: ``items`` holds every issue's members,
+    issue after issue, ``sizes`` how many each has (the finder's fit changes ``items``).
 
     The issues' members are grouped by one finder over the union of their neighbour graphs: no edge joins two
     issues, so each issue gets the merges it would get alone, and the set-up (the profiles as arrays, the first
@@ -346,25 +363,19 @@ def threads_of_issues(finder: IssueFinder, issues: Sequence[Sequence[Profile]], 
     every member is among every other's k nearest."""
     strict = copy.copy(finder.rule)
     strict.threshold = finder.rule.threshold + strictness * (1.0 - finder.rule.threshold)
-    items: list[Profile] = []
     graph: list[set[int]] = []
     spans: list[range] = []
-    for members in issues:
-        n = len(members)
-        if n < 2 * min_size:
-            spans.append(range(0))
-            continue
+    for n in sizes:
+        offset = len(graph)
         if n <= finder.k + 1:
             local = [set(range(i)) | set(range(i + 1, n)) for i in range(n)]
         else:
-            index = NeighbourIndex(len(members[0].vector))
-            index.add(np.array([item.vector for item in members], dtype=np.float32))
+            index = NeighbourIndex(items.vectors.shape[1])
+            index.add(items.vectors[offset:offset + n].astype(np.float32))
             local = neighbour_graph(index, finder.k)
-        offset = len(items)
-        items.extend(members)
         graph.extend({offset + j for j in neighbours} for neighbours in local)
         spans.append(range(offset, offset + n))
-    labels = IssueFinder(strict, finder.k).fit(None, items, graph=graph).labels_ if items else []
+    labels = IssueFinder(strict, finder.k).fit(None, items, graph=graph).labels_ if len(items) else []
     found = []
     for span in spans:
         groups: dict[int, list[int]] = {}

@@ -26,7 +26,7 @@ from .group_sums import Profile
 from .entries import Ranking
 from .issue_book import IssueBook
 from .issue_ids import carry_over_ids, format_id, id_number
-from .issues import IssueFinder, TextViews, day_of, threads_of_issues, with_originals
+from .issues import IssueFinder, TextViews, day_of, threads_of_laid_out, with_originals
 from .linkage import rule_from_config
 from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
@@ -773,11 +773,17 @@ class Workspace:
             section = self.config["issues"]["threads"]
             originals = {issue_id: [p for p in self._members.get(issue_id, [])
                                     if self.suggestions[p].duplicate_of is None] for issue_id in issue_ids}
-            # Too few for two threads: not worth building their members' profiles.
+            # Too few for two threads: not worth laying out their members.
             split = [issue_id for issue_id in issue_ids if len(originals[issue_id]) >= 2 * section["min_size"]]
-            profiles = [[self._item(p) for p in originals[issue_id]] for issue_id in split]
-            groups = threads_of_issues(self.finder, profiles, section["strictness"], section["min_size"])
             found: dict[str, list[tuple[str, list[str]]]] = {issue_id: [] for issue_id in issue_ids}
+            if not split:
+                return found
+            # Every member as a group of one, straight from the corpus's rows (``_item`` for each, to the bit).
+            positions = [p for issue_id in split for p in originals[issue_id]]
+            items = self._views.item_sums([self.suggestions[p] for p in positions], self._index.vectors[positions],
+                                          self._name_rows, self._word_rows, positions)
+            groups = threads_of_laid_out(self.finder, [len(originals[issue_id]) for issue_id in split], items,
+                                         section["strictness"], section["min_size"])
             for issue_id, threads in zip(split, groups):
                 for group in threads:
                     positions = [originals[issue_id][i] for i in group]
