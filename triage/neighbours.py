@@ -114,7 +114,13 @@ class NeighbourIndex:
             return self._probed(queries, k, report)
 
     def _probed(self, queries: np.ndarray, k: int, report: Callable[[float], None]) -> tuple[np.ndarray, np.ndarray]:
-        """``search`` past ``exact_max``: each query among the members of its ``probe`` nearest cells."""
+        """``search`` past ``exact_max``: each query among the members of its ``probe`` nearest cells.
+
+        Each cell's queries are compared with its members in one product. Of a query's similarities in a cell only
+        the k largest values are kept (a partition: no positions, no order), and the members at or above the k-th of
+        them; once every probed cell is done, the k-th largest of the kept values is the query's floor, and the
+        members at or above it (k, more only where similarities tie) are put in order, best first, ties by position.
+        """
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
         probe = min(self.probe, len(self._centres))
@@ -123,8 +129,8 @@ class NeighbourIndex:
             rows = np.arange(first, min(len(queries), first + chunk))
             near = np.argpartition(-(queries[rows] @ self._centres.T), probe - 1, axis=1)[:, :probe] \
                 if probe < len(self._centres) else np.tile(np.arange(probe), (len(rows), 1))
-            found_ids = np.full((len(rows), probe * k), -1, dtype=np.int64)
-            found_sims = np.full((len(rows), probe * k), -np.inf, dtype=np.float32)
+            best = np.full((len(rows), probe * k), -np.inf, dtype=np.float32)  # per (query, probed cell): k values
+            found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (query, position, similarity)
             pairs = np.argsort(near.ravel(), kind="stable")  # (query, probed cell) pairs, by cell
             cells = near.ravel()[pairs]
             bounds = np.flatnonzero(np.diff(cells)) + 1
@@ -132,13 +138,26 @@ class NeighbourIndex:
                 members = self._members[cell]
                 if not len(members):
                     continue
+                stored = self.vectors[members]
                 for start in range(0, len(part), self.block):
                     owner, slot = np.divmod(part[start:start + self.block], probe)
-                    _best_in_cell(queries[rows[owner]], self.vectors[members], members, k,
-                                  owner * (probe * k) + slot * k, found_ids.reshape(-1), found_sims.reshape(-1))
-            order = np.lexsort((np.where(found_ids < 0, self._count, found_ids), -found_sims), axis=1)[:, :k]
-            ids[rows] = np.take_along_axis(found_ids, order, axis=1)
-            sims[rows] = np.take_along_axis(found_sims, order, axis=1)
+                    block = queries[rows[owner]] @ stored.T
+                    top = np.partition(block, len(members) - k, axis=1)[:, len(members) - k:] \
+                        if len(members) > k else block
+                    best[owner[:, None], slot[:, None] * k + np.arange(top.shape[1])] = top
+                    at, column = np.nonzero(block >= top.min(axis=1)[:, None])
+                    found.append((owner[at], members[column], block[at, column]))
+            floor = np.partition(best, best.shape[1] - k, axis=1)[:, best.shape[1] - k] \
+                if best.shape[1] > k else best.min(axis=1)
+            owner, position, similarity = (np.concatenate(parts) for parts in zip(*found))
+            kept = similarity >= floor[owner]
+            owner, position, similarity = owner[kept], position[kept], similarity[kept]
+            order = np.lexsort((position, -similarity, owner))
+            owner, position, similarity = owner[order], position[order], similarity[order]
+            rank = np.arange(len(owner)) - np.searchsorted(owner, owner)
+            kept = rank < k
+            ids[rows[owner[kept]], rank[kept]] = position[kept]
+            sims[rows[owner[kept]], rank[kept]] = similarity[kept]
             report(rows[-1] / len(queries) + 1 / len(queries))
         return ids, sims
 
@@ -162,18 +181,3 @@ def _nearest_of(queries: np.ndarray, stored: np.ndarray, candidates: np.ndarray,
     order = np.lexsort((top, -top_sims), axis=1)
     ids[rows, :k_eff] = candidates[np.take_along_axis(top, order, axis=1)]
     sims[rows, :k_eff] = np.take_along_axis(top_sims, order, axis=1)
-
-
-def _best_in_cell(queries: np.ndarray, members: np.ndarray, positions: np.ndarray, k: int, at: np.ndarray,
-                  ids: np.ndarray, sims: np.ndarray) -> None:
-    """Each query's k most similar members of one cell, in no order, written to the flat ``ids`` and ``sims`` from
-    ``at[i]`` on (the merge across cells orders them)."""
-    block = queries @ members.T
-    if len(positions) > k:
-        top = np.argpartition(block, len(positions) - k, axis=1)[:, len(positions) - k:]
-        block = np.take_along_axis(block, top, axis=1)
-    else:
-        top = np.broadcast_to(np.arange(len(positions)), block.shape)
-    where = at[:, None] + np.arange(top.shape[1])
-    ids[where] = positions[top]
-    sims[where] = block
