@@ -18,6 +18,7 @@ import bisect
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -35,11 +36,13 @@ _CACHED_BATCH = 50
 class LiveIssue(label.LiveKeywords, Issue):
     """An issue of an ``IssueBook``: ``keywords`` and ``topic`` are worked out when read after a change."""
 
-    def __init__(self, figures: Issue, book: "IssueBook", originals: list[int], described: list[int],
-                 words: Counter[str]):
-        self._become(figures, book, words, ("keywords", "topic"))
+    def __init__(self, figures: Issue, book: "IssueBook", originals: list[int], described: list[int]):
+        self._become(figures, book, None, ("keywords", "topic"))
         self._originals = originals  # positions of its original members
         self._described = described  # the members it is described by (see label.described_members)
+
+    def _count_words(self) -> Counter[str]:
+        return Counter(chain.from_iterable(self._book._tokens[i] for i in self._described))
 
     @property
     def topic(self) -> str:
@@ -130,10 +133,10 @@ class IssueBook:
 
     def _describe(self, issue_id: str, indices: Sequence[int], vectors: np.ndarray) -> LiveIssue:
         described = label.described_members(indices, self._suggestions)
-        words = self._keywords.add_documents(self._tokens[i] for i in described)
+        self._keywords.add_documents([self._tokens[i] for i in described])
         originals = [i for i in indices if not self._suggestions[i].duplicate_of]
         return LiveIssue(label.describe_issue(issue_id, indices, self._suggestions, vectors), self, originals,
-                         described, words)
+                         described)
 
     def _take_new(self) -> None:
         """Count the topic terms of suggestions stored since the last call and give them a place in id order."""

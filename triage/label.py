@@ -13,6 +13,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -153,16 +154,13 @@ class RunningClassTfidf:
         self.words += counts.total()
         self._idf = {}
 
-    def add_documents(self, documents: Iterable[Sequence[str]]) -> Counter[str]:
-        """``add`` the class made of these documents' words; returns its counts (for ``remove``). Counted from the
-        word lists themselves, which ``Counter`` does in C, rather than merged from the class's counts."""
-        counts: Counter[str] = Counter()
-        for words in documents:
-            counts.update(words)
-            self.frequency.update(words)
-        self.words += counts.total()
+    def add_documents(self, documents: Sequence[Sequence[str]]) -> None:
+        """``add`` the class made of these documents' words, counted from the word lists themselves in one pass
+        (``Counter`` does it in C) rather than merged from the class's counts, which need not be counted at all until
+        its keywords are read (``LiveKeywords``)."""
+        self.frequency.update(chain.from_iterable(documents))
+        self.words += sum(map(len, documents))
         self._idf = {}
-        return counts
 
     def remove(self, counts: Counter[str]) -> None:
         self.frequency.subtract(counts)
@@ -207,16 +205,29 @@ class LiveKeywords:
     """A described record kept by a book (``IssueBook``, ``ThemeBook``) whose ``keywords`` (class TF-IDF against the
     book's running counts) the book works out when they are read after a change (``book.complete(record)``)."""
 
-    def _become(self, figures: Any, book: Any, words: Counter[str], later: Sequence[str] = ("keywords",)) -> None:
-        """Take ``figures``' fields; those named in ``later`` are kept aside (``_keywords`` ...) for the book."""
+    def _become(self, figures: Any, book: Any, words: Counter[str] | None,
+                later: Sequence[str] = ("keywords",)) -> None:
+        """Take ``figures``' fields; those named in ``later`` are kept aside (``_keywords`` ...) for the book.
+        ``words`` is the record's class in the class TF-IDF, or ``None`` to have ``_count_words`` count it when
+        first needed (most of a large store's records are never read)."""
         fields = dict(vars(figures))
         for name in later:
             setattr(self, f"_{name}", fields.pop(name))
         self.__dict__.update(fields)
         self._book = book
-        self._words = words  # this record's class in the class TF-IDF
+        self._counted = words
         self._ranked_words: list[tuple[str, int]] | None = None
         self._at = -1  # the book version what is kept aside was worked out at
+
+    @property
+    def _words(self) -> Counter[str]:
+        """This record's class in the class TF-IDF: its words with their counts."""
+        if self._counted is None:
+            self._counted = self._count_words()
+        return self._counted
+
+    def _count_words(self) -> Counter[str]:
+        raise NotImplementedError("a record given no words counts its own")
 
     def ranked_words(self) -> list[tuple[str, int]]:
         """``by_count`` of its words, sorted once."""
@@ -320,10 +331,14 @@ def fit_topic_assigner(suggestions: Sequence[Suggestion], tokens: Sequence[Seque
         tokens[i] for i in range(len(suggestions)) if not suggestions[i].duplicate_of)
 
 
-def _counts(values: Iterable[str]) -> dict[str, int]:
-    """Occurrences of each non-empty value, most frequent first."""
-    counts = Counter(v for v in values if v)
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+def value_counts(values: Iterable[str]) -> dict[str, int]:
+    """Occurrences of each non-empty value, most frequent first (ties alphabetically). Counted in a plain dict: most
+    issues have one or two members, for which a ``Counter``'s set-up costs more than the counting."""
+    counts: dict[str, int] = {}
+    for value in values:
+        if value:
+            counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))) if len(counts) > 1 else counts
 
 
 def most_representative(indices: Sequence[int], vectors: np.ndarray) -> list[int]:
@@ -360,9 +375,9 @@ def describe_issue(issue_id: str, indices: Sequence[int], suggestions: Sequence[
         size=len(members),
         submitters=len({s.submitter for s in members}),
         endorsements=sum(s.endorsements for s in members),
-        sectors=_counts(s.sector for s in members),
-        districts=_counts(s.district for s in members),
-        org_types=_counts(s.org_type for s in members),
+        sectors=value_counts(s.sector for s in members),
+        districts=value_counts(s.district for s in members),
+        org_types=value_counts(s.org_type for s in members),
         first_at=min(dates, default=None),
         last_at=max(dates, default=None),
     )

@@ -36,7 +36,7 @@ import numpy as np
 from .config import ConfigError, asset_path
 from .embed import cache_folder
 from .known_words import KnownWords
-from .label import LiveKeywords, RunningClassTfidf
+from .label import LiveKeywords, RunningClassTfidf, value_counts
 from .names import NameExtractor, name_extractor_from_config
 from .records import Issue, Suggestion
 from .segment import Segmenter, segmenter_from_config
@@ -544,11 +544,6 @@ def theme_finder_from_config(config: dict, segmenter: Segmenter | None = None) -
                        section["body_chars"], section["min_score"], cache)
 
 
-def _counts(values) -> dict[str, int]:
-    counts = Counter(v for v in values if v)
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
 class LiveTheme(LiveKeywords, Theme):
     """A theme of a ``ThemeBook``: ``keywords`` are worked out when read, against the book's counts then."""
 
@@ -637,8 +632,8 @@ class ThemeBook:
             submitters=len({s.submitter for s in originals}),
             organisations=len({s.org_name for s in originals if s.org_name}),
             endorsements=sum(s.endorsements for s in originals), places=places,
-            sectors=_counts(s.sector for s in originals), districts=_counts(s.district for s in originals),
-            org_types=_counts(s.org_type for s in originals),
+            sectors=value_counts(s.sector for s in originals), districts=value_counts(s.district for s in originals),
+            org_types=value_counts(s.org_type for s in originals),
             first_at=min(dates, default=None), last_at=max(dates, default=None),
         )
         return LiveTheme(figures, self, words)
