@@ -514,7 +514,7 @@ class ThemeFinder:
 
 def _reading_key(suggestion: Suggestion, tokens: Sequence[str]) -> str:
     """All of one suggestion a reading reads: its title, its body and its tokens."""
-    return "\0".join((suggestion.title, suggestion.body, " ".join(tokens)))
+    return "\0".join((suggestion.title, suggestion.body, "\x1f".join(tokens)))  # no text holds \0 or \x1f
 
 
 @lru_cache(maxsize=1 << 17)
