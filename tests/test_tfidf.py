@@ -46,3 +46,15 @@ def test_long_rows_and_fit_transform_equal_scikit_learns():
     once = TfidfVectors(lambda words: words, min_df=2).fit_transform(documents)
     assert once.data.tobytes() == TfidfVectors(lambda words: words, min_df=2).fit(documents).transform(
         documents).data.tobytes()
+
+
+def test_a_term_enters_a_fitted_vocabulary_once_min_df_documents_use_it():
+    # 扰民 is used by one fitted document (2) and 新词 by none: each enters when a second document uses it, with the IDF
+    # a fitted term used by two documents has (变电站), and the earlier user is named so its row can be made again.
+    vectors = TfidfVectors(lambda words: words, min_df=2)
+    vectors.fit(TOKENS)
+    assert vectors.learn(["扰民", "新词", "噪音"], 6) == {"扰民": [2]}
+    assert vectors.learn(["新词"], 7) == {"新词": [6]}
+    assert vectors.idf_[vectors.vocabulary_["扰民"]] == vectors.idf_[vectors.vocabulary_["变电站"]]
+    row = vectors.transform([["扰民", "新词"]])
+    assert sorted(row.indices.tolist()) == sorted([vectors.vocabulary_["扰民"], vectors.vocabulary_["新词"]])

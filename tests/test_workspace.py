@@ -9,6 +9,7 @@ import pytest
 
 from triage.config import load_config
 from triage.evaluate import evaluate, load_gold
+from triage.linkage import NAMES, LinkageModel, save_model
 from triage.pipeline import prepare
 from triage.records import Suggestion
 from triage.workspace import Workspace
@@ -280,3 +281,30 @@ def test_a_new_issue_whose_first_message_joined_a_similar_one_is_split_off_when_
     assert outcome.issue_id == workspace.issue_of("S3") != first_issue
     moves = workspace.take_moves()  # S3, stored before this write, is reported as moved
     assert moves["S3"] == (first_issue, outcome.issue_id) and set(moves) <= {"S3", "S4"}
+
+
+def test_two_messages_about_an_estate_no_stored_message_names_join_one_issue(tmp_path):
+    """A hand-set rule that joins two messages only when they share a word at least as rare as any the fitted corpus
+    has two of (rare_term ≥ 0.9): the fitted messages are about 金领公寓 and road works; 可可小城 is named by the
+    two messages added afterwards and by no fitted one. A fit on all eight puts those two together, and so must
+    adding them one at a time: the second one's arrival takes 可可 and 小城 into the vocabulary and gives the first
+    one's row the words it had no column for."""
+    model = LinkageModel(threshold=0.5)
+    model.coef_ = np.zeros(len(NAMES))
+    model.coef_[NAMES.index("rare_term")] = 60.0
+    model.intercept_, model.cosine_floor_ = -54.0, -1.0
+    save_model(tmp_path / "linkage.json", model, {})
+    config = load_config(overrides=[f'issues.finder.rule="{tmp_path / "linkage.json"}"'])
+    texts = ["高新区金领公寓每天停水", "金领公寓最近经常停水", "金领公寓晚间停水近两个月", "滨江路夜间施工噪音扰民",
+             "滨江路施工噪音影响休息", "夜间施工噪音太大", "A3区可可小城小区晚上停水持续几个月了", "可可小城水压不足影响用户生活"]
+    suggestions = [Suggestion(id=f"S{n}", title=text, body=text, submitter=f"ORG-{n}",
+                              submitted_at=datetime(2024, 1, 1 + n)) for n, text in enumerate(texts)]
+    vectors = np.array([_unit(np.eye(8)[0] + 0.2 * np.eye(8)[1 + n % 7]) for n in range(8)])
+    batch = Workspace(config).fit([dataclasses.replace(s) for s in suggestions], vectors)
+    assert batch.issue_of("S6") == batch.issue_of("S7")
+
+    workspace = Workspace(config).fit([dataclasses.replace(s) for s in suggestions[:6]], vectors[:6])
+    first = workspace.add([suggestions[6]], vectors[6][None, :])[0]
+    second = workspace.add([suggestions[7]], vectors[7][None, :])[0]
+    assert second.issue_id == first.issue_id and not second.opened_issue
+    assert {workspace.issue_of(f"S{n}") for n in range(6)}.isdisjoint({first.issue_id})

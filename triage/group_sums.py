@@ -96,6 +96,27 @@ class Profile:
         self.day_sum += other.day_sum
         self.dated += other.dated
 
+    def withdraw(self, other: "Profile") -> None:
+        """Take out a member group ``absorb`` added (a member whose rows changed is withdrawn, then absorbed again);
+        a word or name no member has any more leaves the sums, so a shared rare word is never one nobody uses."""
+        self.vector -= other.vector
+        for mine, theirs in ((self.words, other.words), (self.names, other.names), (self.terms, other.terms)):
+            for key, value in theirs.items():
+                left = mine[key] - value
+                if abs(left) > 1e-12:
+                    mine[key] = left
+                else:
+                    del mine[key]
+        for submitter, count in other.submitters.items():
+            if self.submitters[submitter] > count:
+                self.submitters[submitter] -= count
+            else:
+                del self.submitters[submitter]
+        self.size -= other.size
+        self.named -= other.named
+        self.day_sum -= other.day_sum
+        self.dated -= other.dated
+
 
 @dataclass
 class PairSums:

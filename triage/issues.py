@@ -42,8 +42,9 @@ class TextViews:
         self.names = names
         self.name_vectoriser_: TfidfVectors | None = None
         self.word_vectoriser_: TfidfVectors | None = None
-        self.name_words_: frozenset[int] = frozenset()
+        self.name_words_: set[int] = set()
         self._rarity: list[float] = []
+        self._rarity_scale = 1.0  # the fitted words' largest IDF less 1: rarity is IDF − 1 over it
 
     def _names_of(self, titles: Sequence[str], bodies: Sequence[str]) -> list[list[str]]:
         return [self.names.of_suggestion(t, b) for t, b in zip(titles, bodies)]
@@ -61,15 +62,16 @@ class TextViews:
         self.name_words_ = self._name_words(names, word_matrix)
         if self.word_vectoriser_ is not None:
             idf = self.word_vectoriser_.idf_
-            self._rarity = ((idf - 1.0) / max(float(idf.max()) - 1.0, 1e-9)).tolist()
+            self._rarity_scale = max(float(idf.max()) - 1.0, 1e-9)
+            self._rarity = ((idf - 1.0) / self._rarity_scale).tolist()
         return SparseRows(name_matrix, len(documents)), SparseRows(word_matrix, len(words))
 
-    def _name_words(self, names: Sequence[list[str]], word_matrix: sp.csr_matrix | None) -> frozenset[int]:
+    def _name_words(self, names: Sequence[list[str]], word_matrix: sp.csr_matrix | None) -> set[int]:
         """Words that are mostly used inside the names suggestions mention (金域, 蓝湾 of 万科金域蓝湾) say where, not
         what; a word also used elsewhere at least as often (施工, 停车) describes problems. Counted per suggestion:
         of those using the word, how many have it inside one of their names."""
         if word_matrix is None:
-            return frozenset()
+            return set()
         vocabulary = self.word_vectoriser_.vocabulary_
         inside_name: dict[str, np.ndarray] = {}  # a name -> the vocabulary's words found inside it
         rows, columns = [], []
@@ -90,7 +92,35 @@ class TextViews:
             named = sp.csr_matrix((np.ones(sum(map(len, columns))), (np.concatenate(rows), np.concatenate(columns))),
                                   shape=word_matrix.shape)
             inside = np.asarray(named.multiply(word_matrix != 0).sum(axis=0)).ravel()
-        return frozenset(np.flatnonzero((used > 0) & (2 * inside >= used)).tolist())
+        return set(np.flatnonzero((used > 0) & (2 * inside >= used)).tolist())
+
+    def learn(self, title: str, body: str, tokens: Sequence[str], position: int,
+              earlier: Callable[[int], tuple[str, str]]) -> list[int]:
+        """Take one more suggestion (stored at ``position``, after the fitted ones) into both vocabularies, so the
+        names and words of an estate, shop or app that no fitted suggestion mentioned are evidence as soon as two
+        suggestions share them, as in a fit on everything. Returns the positions of earlier suggestions whose rows
+        change (they use a word that just entered); ``earlier`` gives such a suggestion's title and body.
+
+        A word entering is a name's word (``name_words_``) when at least half the suggestions using it have it inside
+        a name they mention, as at a fit; its rarity is on the fitted scale (see ``TfidfVectors.learn``).
+        """
+        names = self.names.of_suggestion(title, body)
+        if self.name_vectoriser_ is not None:
+            self.name_vectoriser_.learn(" ".join(names), position)
+        if self.word_vectoriser_ is None:
+            return []
+        entered = self.word_vectoriser_.learn(list(tokens), position)
+        names_of = {position: names}
+        for word, users in entered.items():
+            feature = self.word_vectoriser_.vocabulary_[word]
+            self._rarity.append(min(1.0, (float(self.word_vectoriser_.idf_[feature]) - 1.0) / self._rarity_scale))
+            for user in users:
+                if user not in names_of:
+                    names_of[user] = self.names.of_suggestion(*earlier(user))
+            inside = sum(any(word in name for name in names_of[user]) for user in [position, *users])
+            if 2 * inside >= len(users) + 1:
+                self.name_words_.add(feature)
+        return sorted({user for users in entered.values() for user in users})
 
     def transform(self, titles: Sequence[str], bodies: Sequence[str],
                   tokens: Sequence[Sequence[str]]) -> tuple[SparseRows, SparseRows]:

@@ -3,7 +3,8 @@
 A suggestion's word row as a dict costs about 10 KB (a hundred keys and values as Python objects); at 100,000
 suggestions the name and word rows alone took over a gigabyte. ``SparseRows`` keeps a corpus's rows as the matrix
 TF-IDF made and hands out a row as a dict only when one suggestion is read; rows added one at a time afterwards (the
-service's intake) are kept as the dicts they come as. ``matrix`` gives all rows back as one matrix, which is how the
+service's intake) are kept as the dicts they come as, and so is a row replaced (its suggestion's words changed
+meaning when the vocabulary grew). ``matrix`` gives all rows back as one matrix, which is how the
 issue finder lays out a whole corpus (``GroupSums.of_items``).
 """
 from __future__ import annotations
@@ -34,12 +35,14 @@ def rows_matrix(rows: Sequence[SparseRow], width: int | None = None) -> sp.csr_m
 class SparseRows(LazyEntries[SparseRow]):
     """The rows of a CSR matrix (``None``: ``n`` empty rows), then rows appended as dicts; ``rows[i]`` is a fresh
     dict with the row's ids in increasing order, as ``dict(zip(ids, values))`` of the matrix row; indexes, negative
-    indexes and slices as for a list (``LazyEntries``)."""
+    indexes and slices as for a list (``LazyEntries``); a row is replaced by assigning it."""
 
-    def __init__(self, matrix: sp.csr_matrix | None, n: int = 0, appended: Iterable[SparseRow] = ()):
+    def __init__(self, matrix: sp.csr_matrix | None, n: int = 0, appended: Iterable[SparseRow] = (),
+                 replaced: dict[int, SparseRow] | None = None):
         self._matrix = matrix
         self._stored = matrix.shape[0] if matrix is not None else n
         self._appended = list(appended)
+        self._replaced = dict(replaced or {})  # stored rows replaced since: position -> row
 
     def __len__(self) -> int:
         return self._stored + len(self._appended)
@@ -47,6 +50,8 @@ class SparseRows(LazyEntries[SparseRow]):
     def _entry(self, position: int) -> SparseRow:
         if position >= self._stored:
             return self._appended[position - self._stored]
+        if position in self._replaced:
+            return dict(self._replaced[position])
         if self._matrix is None:
             return {}
         start, end = self._matrix.indptr[position], self._matrix.indptr[position + 1]
@@ -55,14 +60,28 @@ class SparseRows(LazyEntries[SparseRow]):
     def append(self, row: SparseRow) -> None:
         self._appended.append(row)
 
+    def __setitem__(self, position: int, row: SparseRow) -> None:
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        if position >= self._stored:
+            self._appended[position - self._stored] = row
+        else:
+            self._replaced[position] = row
+
     def __add__(self, other: Sequence[SparseRow]) -> "SparseRows":
-        return SparseRows(self._matrix, self._stored, [*self._appended, *other])
+        return SparseRows(self._matrix, self._stored, [*self._appended, *other], self._replaced)
 
     def matrix(self, width: int) -> sp.csr_matrix:
         """Every row as one CSR matrix ``width`` columns wide (ids in increasing order in the stored rows)."""
         stored = self._matrix if self._matrix is not None else sp.csr_matrix((self._stored, width))
         if stored.shape[1] != width:
             stored = sp.csr_matrix((stored.data, stored.indices, stored.indptr), shape=(self._stored, width))
+        if self._replaced:  # the other rows as they are, plus the replaced ones where they were emptied
+            kept = np.ones(self._stored)
+            kept[list(self._replaced)] = 0.0
+            others = (sp.diags(kept) @ stored).tocsr()
+            others.eliminate_zeros()
+            stored = (others + rows_matrix([self._replaced.get(i, {}) for i in range(self._stored)], width)).tocsr()
         if not self._appended:
             return stored
         return sp.vstack([stored, rows_matrix(self._appended, width)], format="csr")

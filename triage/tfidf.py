@@ -4,9 +4,14 @@ Importing scikit-learn costs about 1.8 CPU seconds (it loads scipy.stats), a thi
 for this one class. ``TfidfVectors`` does the same arithmetic in the same order (sublinear term frequency, smoothed
 IDF, rows scaled to unit length, features numbered in sorted order, ``min_df`` pruning), so every row comes out equal
 to the last bit and the issues found do not change.
+
+A fitted vocabulary can also grow, one document at a time (``learn``): the service stores suggestions long after its
+vocabulary was fitted, and the first suggestions about a new estate, shop or app name it in words no fitted
+vocabulary has. ``learn`` counts a new document's terms and takes a term in as soon as ``min_df`` documents use it.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -53,6 +58,9 @@ class TfidfVectors:
         self.min_df = min_df
         self.vocabulary_: dict[Hashable, int] = {}
         self.idf_ = np.zeros(0)
+        self._documents = 0  # how many documents the IDF was fitted on
+        self._pending: dict[Hashable, list[int]] = {}  # terms fewer than min_df documents use -> those documents
+        self._idf = np.zeros(0)  # ``idf_`` with room to grow: ``idf_`` is its first len(vocabulary_) values
 
     def fit(self, documents: Sequence[Any]) -> "TfidfVectors":
         self._fit([self.analyzer(document) for document in documents])
@@ -85,7 +93,15 @@ class TfidfVectors:
             raise ValueError("empty vocabulary")
         terms = list(numbers)  # in the order numbered
         owners = np.repeat(np.arange(len(analysed), dtype=np.int64), lengths)
-        frequency = np.bincount(distinct(owners * len(terms) + seen) % len(terms), minlength=len(terms))
+        used_in = distinct(owners * len(terms) + seen)  # (document, term) pairs, each once
+        term_of = used_in % len(terms)
+        frequency = np.bincount(term_of, minlength=len(terms))
+        self._pending = {}
+        if self.min_df > 1:
+            rare = frequency[term_of] < self.min_df
+            for document, term in zip((used_in[rare] // len(terms)).tolist(), term_of[rare].tolist()):
+                self._pending.setdefault(terms[term], []).append(document)
+        self._documents = len(analysed)
         kept = sorted((term for term, used in zip(terms, frequency.tolist()) if used >= self.min_df))
         if not kept:
             raise ValueError("no terms remain after pruning")
@@ -99,7 +115,33 @@ class TfidfVectors:
         self.idf_ /= smoothed
         np.log(self.idf_, out=self.idf_)
         self.idf_ += 1.0
+        self._idf = self.idf_
         return feature[seen], lengths
+
+    def learn(self, document: Any, position: int) -> dict[Hashable, list[int]]:
+        """Count one more document (``position``: its number, after the fitted documents' 0 … n−1); a term it uses
+        that is not in the vocabulary enters it once ``min_df`` documents use it. Returns each term that just
+        entered with the positions of the earlier documents using it: their rows change.
+
+        A new term's IDF is the one it would have had among the fitted documents with the documents using it now:
+        every IDF stays on the fitted corpus's scale (relearning all of them would change every stored row). Terms
+        enter in the order the document first uses them, so the same documents learnt give the same features.
+        """
+        entered: dict[Hashable, list[int]] = {}
+        for term in dict.fromkeys(self.analyzer(document)):
+            if term in self.vocabulary_:
+                continue
+            users = self._pending.setdefault(term, [])
+            if len(users) + 1 < self.min_df:
+                users.append(position)
+                continue
+            entered[term] = self._pending.pop(term)
+            if len(self.vocabulary_) == len(self._idf):  # room for as many again: amortised O(1) per term
+                self._idf = np.concatenate((self._idf, np.zeros(max(16, len(self._idf)))))
+            self._idf[len(self.vocabulary_)] = math.log((self._documents + 1) / (len(users) + 2)) + 1.0
+            self.vocabulary_[term] = len(self.vocabulary_)
+        self.idf_ = self._idf[:len(self.vocabulary_)]
+        return entered
 
     def _rows_of(self, features: np.ndarray, lengths: np.ndarray) -> sp.csr_matrix:
         """The rows of documents given as each term's feature (-1: not in the vocabulary), in document order, and

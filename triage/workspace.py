@@ -229,6 +229,31 @@ class Workspace:
         self._name_rows, self._word_rows = self._views.fit_transform(titles, bodies, self.tokens)
         self._views_size = len(self.suggestions)
 
+    def _learn(self, position: int) -> None:
+        """Take a stored suggestion into the name and word vocabularies (``TextViews.learn``) and give it its rows.
+
+        Earlier suggestions that use a word entering the vocabulary get their rows again, and the issues holding
+        them their sums: the second message about a new estate or shop makes the first one's name evidence too, as a
+        fit on everything would. Costs the new suggestion's rows and, now and then, one or two earlier ones'.
+        """
+        suggestion = self.suggestions[position]
+        changed = self._views.learn(suggestion.title, suggestion.body, self.tokens[position], position,
+                                    lambda p: (self.suggestions[p].title, self.suggestions[p].body))
+        for p in [position, *changed]:
+            issue_id = self._issue_of[p] if p != position else None
+            profile = self._profiles.get(issue_id) if issue_id is not None else None
+            if profile is not None:
+                profile.withdraw(self._item(p))
+            names, words = self._views.transform([self.suggestions[p].title], [self.suggestions[p].body],
+                                                 [self.tokens[p]])
+            if p == position:
+                self._name_rows.append(names[0])
+                self._word_rows.append(words[0])
+            else:
+                self._name_rows[p], self._word_rows[p] = names[0], words[0]
+            if profile is not None:
+                profile.absorb(self._item(p))
+
     def _item(self, position: int) -> Profile:
         suggestion = self.suggestions[position]
         return self._views.profile(self._index.vectors[position], self._name_rows[position], self._word_rows[position],
@@ -264,15 +289,9 @@ class Workspace:
                 link_duplicates(fresh, self.config)
                 self.fit(fresh, vectors, tokens)
                 return [self.outcome(s.id) for s in suggestions]
-            rows: tuple[list, list] | None = None
-            start = 0
             for k, (suggestion, vector) in enumerate(zip(fresh, vectors)):
                 if suggestion.id in self._pos:
                     continue
-                if rows is None:  # the batch's name and word rows in one pass, until vocabularies change
-                    start = k
-                    rows = self._views.transform([s.title for s in fresh[k:]], [s.body for s in fresh[k:]],
-                                                 tokens[k:])
                 suggestion.duplicate_of = self.linker.add(suggestion)
                 position = len(self.suggestions)
                 self.suggestions.append(suggestion)
@@ -281,13 +300,12 @@ class Workspace:
                 self._issue_of.append(None)
                 self._ensure_index(len(vector)).add(vector[None, :])
                 self.segmenter.partial_fit([tokens[k]])
-                self._name_rows.append(rows[0][k - start])
-                self._word_rows.append(rows[1][k - start])
                 if len(self.suggestions) >= 2 * self._views_size:
-                    # Vocabularies learnt on a much smaller corpus miss most words: relearn them (amortised O(1)).
+                    # Every IDF still on the scale of a much smaller corpus: relearn them all (amortised O(1)).
                     self._refit_views()
                     self._profiles = {}
-                    rows = None
+                else:
+                    self._learn(position)
                 issue_id = self._place(position)
                 if self._regroup_on_add:
                     issue_id = self._regroup_around(issue_id, position)
@@ -626,16 +644,16 @@ class Workspace:
                 for position in range(self._open.size):
                     self._open.moved_from.setdefault(position, self._issue_of[position])
             self._views, self._views_size = views, n
-            late = self.suggestions[n:]
-            late_names, late_words = views.transform([s.title for s in late], [s.body for s in late], self.tokens[n:])
-            self._name_rows, self._word_rows = name_rows + late_names, word_rows + late_words
+            self._name_rows, self._word_rows = name_rows, word_rows
+            self._profiles = {}
+            for position in range(n, len(self.suggestions)):  # added meanwhile
+                self._learn(position)
             self._issue_of = [None] * len(self.suggestions)
             self._members = {}
             for issue_id, members in zip(ids, ordered):
                 self._members[issue_id] = list(members)
                 for position in members:
                     self._issue_of[position] = issue_id
-            self._profiles = {}
             for position in range(len(self.suggestions)):
                 if self._issue_of[position] is None:
                     self._place(position)
