@@ -4,7 +4,8 @@ The batch job and the service use the same object. The batch job fills it and re
 restores it from its store at start-up and then adds suggestions one at a time. Adding places a suggestion by the
 issue finder's own rule against its neighbours, then merges the issue it joined with any neighbouring issue the two
 tests now link it to (``take_moves`` tells the store who moved), so the incremental answer and a full re-cluster
-agree on what an issue is; a re-cluster keeps issue ids where membership overlaps.
+agree on what an issue is; a re-cluster keeps issue ids where membership overlaps. The name and word vocabularies the
+rule reads grow with every suggestion stored (``_learn``), so a place first named after the fit is evidence too.
 
 One writer at a time holds the lock; embedding (the slow part) happens before it is taken, and a re-cluster
 computes on a snapshot so scoring never waits for it.
