@@ -240,18 +240,15 @@ class Workspace:
         suggestion = self.suggestions[position]
         changed = self._views.learn(suggestion.title, suggestion.body, self.tokens[position], position,
                                     lambda p: (self.suggestions[p].title, self.suggestions[p].body))
+        self._name_rows.append({})
+        self._word_rows.append({})
         for p in [position, *changed]:
-            issue_id = self._issue_of[p] if p != position else None
-            profile = self._profiles.get(issue_id) if issue_id is not None else None
+            profile = self._profiles.get(self._issue_of[p])  # the new suggestion has no issue yet
             if profile is not None:
                 profile.withdraw(self._item(p))
             names, words = self._views.transform([self.suggestions[p].title], [self.suggestions[p].body],
                                                  [self.tokens[p]])
-            if p == position:
-                self._name_rows.append(names[0])
-                self._word_rows.append(words[0])
-            else:
-                self._name_rows[p], self._word_rows[p] = names[0], words[0]
+            self._name_rows[p], self._word_rows[p] = names[0], words[0]
             if profile is not None:
                 profile.absorb(self._item(p))
 
