@@ -69,6 +69,17 @@ def test_a_batch_of_edges_and_each_pair_alone_get_the_same_features_and_scores()
     assert dict(zip(NAMES, features_of(single)[0])).keys() == set(NAMES)
 
 
+def test_suggestions_with_no_word_the_vocabulary_knows_are_still_scored_by_their_names():
+    # The service's first suggestions: no word used twice yet, so every word row is empty, while names are not.
+    # Each paired with a second message naming the same places, so the names are what ties them.
+    items = [Profile.of_item(p.vector, {}, p.names, {}, next(iter(p.submitters), ""), None) for p in _items(12, seed=4)]
+    items += [Profile.of_item(-p.vector, {}, p.names, {}, "", None) for p in items]
+    a, b = np.arange(0, 12), np.arange(12, 24)
+    laid_out = GroupSums.of_profiles(items).pairs(a, b, _every)
+    _same(laid_out, PairSums.of_profiles([(items[i], items[j]) for i, j in zip(a, b)]))
+    assert features_of(laid_out)[:, NAMES.index("names")].max() > 0.99
+
+
 def test_groups_merged_as_arrays_score_as_their_profiles_do(monkeypatch):
     """Many merges (one long chain among them), so the arrays grow and are packed again on the way; the arrays are
     first laid out in several chunks."""

@@ -211,7 +211,8 @@ class _Rows:
         used[ids] = True
         renumber = np.cumsum(used) - 1
         self.ids = renumber[ids].astype(np.int32)
-        self.offsets = np.concatenate(([0], renumber[offsets[1:] - 1] + 1))  # the views' bounds, renumbered
+        # The views' bounds, renumbered: how many ids in use lie below each (a view may be empty, the first too).
+        self.offsets = np.concatenate(([0], np.cumsum(used)))[offsets]
         self.values = np.ascontiguousarray(np.concatenate(values).T) if values else np.zeros((2, 0))
         self.width = max(1, int(used.sum()))
         # Each id's view, looked up rather than searched for at every call (the same answers as searching the bounds).
