@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,8 +22,10 @@ from threadpoolctl import threadpool_limits
 # k-means: rounds of Lloyd's algorithm, and vectors sampled per cell to learn the centres from.
 ROUNDS = 10
 SAMPLE_PER_CELL = 64
-# Candidates (query × probed cell × k) held at once while searching the cells.
+# Candidates (query × probed cell × k) held at once while searching the cells, per thread.
 CHUNK_CANDIDATES = 4_000_000
+# Threads answering chunks of queries at once (the machines this runs on have two cores or more).
+THREADS = 2
 
 
 class NeighbourIndex:
@@ -114,52 +117,67 @@ class NeighbourIndex:
             return self._probed(queries, k, report)
 
     def _probed(self, queries: np.ndarray, k: int, report: Callable[[float], None]) -> tuple[np.ndarray, np.ndarray]:
-        """``search`` past ``exact_max``: each query among the members of its ``probe`` nearest cells.
+        """``search`` past ``exact_max``: each query among the members of its ``probe`` nearest cells, in chunks of
+        queries answered on ``THREADS`` threads (numpy's products, partitions and sorts release the interpreter)."""
+        ids = np.full((len(queries), k), -1, dtype=np.int64)
+        sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        chunk = max(1, CHUNK_CANDIDATES // (min(self.probe, len(self._centres)) * k))
+        chunks = [np.arange(first, min(len(queries), first + chunk)) for first in range(0, len(queries), chunk)]
+        def answer(rows: np.ndarray) -> np.ndarray:
+            return self._probe_chunk(queries, rows, k, ids, sims)
+
+        if len(chunks) == 1:  # one suggestion placed: no threads to start
+            answer(chunks[0])
+            return ids, sims
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            for rows in pool.map(answer, chunks):
+                report(rows[-1] / len(queries) + 1 / len(queries))
+        return ids, sims
+
+    def _probe_chunk(self, queries: np.ndarray, rows: np.ndarray, k: int, ids: np.ndarray,
+                     sims: np.ndarray) -> np.ndarray:
+        """Answer the queries ``rows`` into ``ids`` and ``sims``; returns ``rows``.
 
         Each cell's queries are compared with its members in one product. Of a query's similarities in a cell only
         the k largest values are kept (a partition: no positions, no order), and the members at or above the k-th of
         them; once every probed cell is done, the k-th largest of the kept values is the query's floor, and the
         members at or above it (k, more only where similarities tie) are put in order, best first, ties by position.
         """
-        ids = np.full((len(queries), k), -1, dtype=np.int64)
-        sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
         probe = min(self.probe, len(self._centres))
-        chunk = max(1, CHUNK_CANDIDATES // (probe * k))
-        for first in range(0, len(queries), chunk):
-            rows = np.arange(first, min(len(queries), first + chunk))
-            near = np.argpartition(-(queries[rows] @ self._centres.T), probe - 1, axis=1)[:, :probe] \
-                if probe < len(self._centres) else np.tile(np.arange(probe), (len(rows), 1))
-            best = np.full((len(rows), probe * k), -np.inf, dtype=np.float32)  # per (query, probed cell): k values
-            found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (query, position, similarity)
-            pairs = np.argsort(near.ravel(), kind="stable")  # (query, probed cell) pairs, by cell
-            cells = near.ravel()[pairs]
-            bounds = np.flatnonzero(np.diff(cells)) + 1
-            for cell, part in zip(cells[np.concatenate(([0], bounds))], np.split(pairs, bounds)):
-                members = self._members[cell]
-                if not len(members):
-                    continue
-                stored = self.vectors[members]
-                for start in range(0, len(part), self.block):
-                    owner, slot = np.divmod(part[start:start + self.block], probe)
-                    block = queries[rows[owner]] @ stored.T
-                    top = np.partition(block, len(members) - k, axis=1)[:, len(members) - k:] \
-                        if len(members) > k else block
-                    best[owner[:, None], slot[:, None] * k + np.arange(top.shape[1])] = top
-                    at, column = np.nonzero(block >= top.min(axis=1)[:, None])
-                    found.append((owner[at], members[column], block[at, column]))
-            floor = np.partition(best, best.shape[1] - k, axis=1)[:, best.shape[1] - k] \
-                if best.shape[1] > k else best.min(axis=1)
-            owner, position, similarity = (np.concatenate(parts) for parts in zip(*found))
-            kept = similarity >= floor[owner]
-            owner, position, similarity = owner[kept], position[kept], similarity[kept]
-            order = np.lexsort((position, -similarity, owner))
-            owner, position, similarity = owner[order], position[order], similarity[order]
-            rank = np.arange(len(owner)) - np.searchsorted(owner, owner)
-            kept = rank < k
-            ids[rows[owner[kept]], rank[kept]] = position[kept]
-            sims[rows[owner[kept]], rank[kept]] = similarity[kept]
-            report(rows[-1] / len(queries) + 1 / len(queries))
-        return ids, sims
+        near = np.argpartition(-(queries[rows] @ self._centres.T), probe - 1, axis=1)[:, :probe] \
+            if probe < len(self._centres) else np.tile(np.arange(probe), (len(rows), 1))
+        best = np.full((len(rows), probe * k), -np.inf, dtype=np.float32)  # per (query, probed cell): k values
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (query, position, similarity)
+        pairs = np.argsort(near.ravel(), kind="stable")  # (query, probed cell) pairs, by cell
+        cells = near.ravel()[pairs]
+        bounds = np.flatnonzero(np.diff(cells)) + 1
+        for cell, part in zip(cells[np.concatenate(([0], bounds))], np.split(pairs, bounds)):
+            members = self._members[cell]
+            if not len(members):
+                continue
+            stored = self.vectors[members]
+            for start in range(0, len(part), self.block):
+                owner, slot = np.divmod(part[start:start + self.block], probe)
+                block = queries[rows[owner]] @ stored.T
+                top = np.partition(block, len(members) - k, axis=1)[:, len(members) - k:] \
+                    if len(members) > k else block
+                best[owner[:, None], slot[:, None] * k + np.arange(top.shape[1])] = top
+                at, column = np.nonzero(block >= top.min(axis=1)[:, None])
+                found.append((owner[at], members[column], block[at, column]))
+        if not found:
+            return rows
+        floor = np.partition(best, best.shape[1] - k, axis=1)[:, best.shape[1] - k] \
+            if best.shape[1] > k else best.min(axis=1)
+        owner, position, similarity = (np.concatenate(parts) for parts in zip(*found))
+        kept = similarity >= floor[owner]
+        owner, position, similarity = owner[kept], position[kept], similarity[kept]
+        order = np.lexsort((position, -similarity, owner))
+        owner, position, similarity = owner[order], position[order], similarity[order]
+        rank = np.arange(len(owner)) - np.searchsorted(owner, owner)
+        kept = rank < k
+        ids[rows[owner[kept]], rank[kept]] = position[kept]
+        sims[rows[owner[kept]], rank[kept]] = similarity[kept]
+        return rows
 
 
 def _nearest(vectors: np.ndarray, centres: np.ndarray, block: int = 8192) -> np.ndarray:
