@@ -20,7 +20,8 @@ for jieba's), fitted once in this process, and the requests call the service's r
 (everything a request runs except HTTP parsing); the stored messages are still embedded with e5 and stored in
 SQLite as the service does. ``--in-process`` does the same over the ``--load`` messages, stored as ``triage serve
 --load`` stores them (their e5 vectors from the cache). Both print, beside wall time, the CPU time of the request's
-thread, which a busy machine inflates far less; ``--profile PREFIX`` writes each route's cProfile stats.
+thread, which a busy machine inflates far less; ``--profile PREFIX`` writes each route's cProfile stats (in CPU time of
+the request's thread).
 
 Targets on a 2-core machine, single client: scoring p50 <= 80 ms and p99 <= 250 ms; storing one suggestion p50 <=
 150 ms; every read after a change <= 100 ms. Loading 4,326 messages with e5 takes minutes the first time;
@@ -209,7 +210,7 @@ def in_process_intake(stored: int | None, load: Path, queries: list[dict], embed
         # model's pass runs on the request's thread).
         latencies: dict[str, list[float]] = {name: [] for route in routes for name in (route, f"{route} cpu")}
 
-        profiles = {route: cProfile.Profile() for route in routes} if profile else {}
+        profiles = {route: cProfile.Profile(time.thread_time) for route in routes} if profile else {}
 
         def timed(route: str, call) -> None:
             profiler = profiles.get(route) if number >= warmup else None
