@@ -173,7 +173,7 @@ class IssueBook:
         with self._lock:
             if issue._at == self.version:
                 return
-            issue._keywords = self._keywords.top_words(issue.ranked_words(), len(self._issues),
+            issue._keywords = self._keywords.top_words(*issue.word_counts(), len(self._issues),
                                                        self._keywords_per_issue)
             issue._topic = self.assigner().assign((self._tokens[i] for i in issue._described), issue.sectors)
             issue._at = self.version
@@ -232,28 +232,47 @@ class IssueBook:
         self._stale_scores.clear()
 
     def digest(self) -> "DigestRanking":
-        """``rank.rank_digest`` over the book's issues: originals put in order with arrays."""
+        """``rank.rank_digest`` over the book's issues: originals put in order with arrays, the cap per issue applied
+        as the ranking is read (a page walks the order only as far as that page)."""
         self._score_new()
         originals = np.array(self._originals, dtype=np.int64)
-        positions = originals[np.lexsort((self._id_places[originals], -self._digest_values[originals]))].tolist()
-        issue_ids = [self._issue_of[p] for p in positions]
-        kept = rank.kept_per_issue(issue_ids, self.config["rank"]["digest"]["max_per_issue"])
-        return DigestRanking([positions[i] for i in kept], [issue_ids[i] for i in kept], self._suggestions,
-                             self._digest_scores)
+        order = originals[np.lexsort((self._id_places[originals], -self._digest_values[originals]))]
+        cap = rank.checked_cap(self.config["rank"]["digest"]["max_per_issue"])
+        # However they are ordered, an issue keeps min(cap, its originals) and an original of no issue stays.
+        in_issues = [len(issue._originals) for issue in self._issues.values()]
+        total = sum(min(cap, count) for count in in_issues) + len(originals) - sum(in_issues)
+        return DigestRanking(order, list(self._issue_of), cap, total, self._suggestions, self._digest_scores)
 
 
 class DigestRanking(LazyEntries[tuple[Suggestion, Score, str | None]]):
-    """Digest candidates best first as (suggestion, score, issue id): the places kept and their issues, taken when
-    ranked; an entry is put together when read, so a page of many thousands costs a page."""
+    """Digest candidates best first as (suggestion, score, issue id): every original in score order with a snapshot
+    of each one's issue, and ``total`` of them left once at most ``cap`` are kept from any one issue
+    (``rank.kept_per_issue``); which are left is found as the ranking is read, so a page of many thousands costs a
+    walk to that page."""
 
-    def __init__(self, positions: list[int], issue_ids: list[str | None], suggestions: Sequence[Suggestion],
-                 scores: Sequence[Score | None]):
-        self._positions, self._issue_ids = positions, issue_ids
+    def __init__(self, order: np.ndarray, issue_of: list[str | None], cap: int, total: int,
+                 suggestions: Sequence[Suggestion], scores: Sequence[Score | None]):
+        self._order, self._issue_of, self._cap, self._total = order, issue_of, cap, total
         self._suggestions, self._scores = suggestions, scores  # by position; a scored position never changes
+        self._kept: list[int] = []  # the positions kept so far, best first
+        self._taken: dict[str, int] = {}
+        self._next = 0  # how far into ``order`` the walk has come
+        self._walk = threading.Lock()  # readers of one ranking may share it
 
     def __len__(self) -> int:
-        return len(self._positions)
+        return self._total
 
     def _entry(self, index: int) -> tuple[Suggestion, Score, str | None]:
-        position = self._positions[index]
-        return self._suggestions[position], self._scores[position], self._issue_ids[index]
+        with self._walk:
+            while len(self._kept) <= index:
+                position = int(self._order[self._next])
+                self._next += 1
+                issue_id = self._issue_of[position]
+                if issue_id is not None:
+                    count = self._taken.get(issue_id, 0)
+                    if count >= self._cap:
+                        continue
+                    self._taken[issue_id] = count + 1
+                self._kept.append(position)
+            position = self._kept[index]
+        return self._suggestions[position], self._scores[position], self._issue_of[position]

@@ -340,8 +340,7 @@ def take_per_issue(ranked: Sequence[tuple[Suggestion, Score, str | None]],
 def kept_per_issue(issue_ids: Sequence[str | None], cap: int) -> list[int]:
     """Which places of a ranking (by the issue of each, best first) stay when at most ``cap`` are kept from any one
     issue; places of no issue always stay."""
-    if not isinstance(cap, int) or cap < 1:
-        raise ConfigError(f"rank.digest.max_per_issue 必须是不小于 1 的整数，当前为 {cap!r}")
+    cap = checked_cap(cap)
     taken: dict[str, int] = {}
     kept = []
     for place, issue_id in enumerate(issue_ids):
@@ -352,3 +351,10 @@ def kept_per_issue(issue_ids: Sequence[str | None], cap: int) -> list[int]:
             taken[issue_id] = count + 1
         kept.append(place)
     return kept
+
+
+def checked_cap(cap: object) -> int:
+    """``rank.digest.max_per_issue`` when it is a whole number of at least 1; otherwise an error naming it."""
+    if not isinstance(cap, int) or cap < 1:
+        raise ConfigError(f"rank.digest.max_per_issue 必须是不小于 1 的整数，当前为 {cap!r}")
+    return cap
