@@ -147,12 +147,10 @@ class RunningClassTfidf:
     def __init__(self) -> None:
         self.frequency: Counter[str] = Counter()
         self.words = 0
-        self._idf: dict[str, float] = {}  # weights of the words read since the last change
 
     def add(self, counts: Counter[str]) -> None:
         self.frequency.update(counts)
         self.words += counts.total()
-        self._idf = {}
 
     def add_documents(self, documents: Sequence[Sequence[str]]) -> None:
         """``add`` the class made of these documents' words, counted from the word lists themselves in one pass
@@ -160,45 +158,31 @@ class RunningClassTfidf:
         its keywords are read (``LiveKeywords``)."""
         self.frequency.update(chain.from_iterable(documents))
         self.words += sum(map(len, documents))
-        self._idf = {}
 
     def remove(self, counts: Counter[str]) -> None:
         self.frequency.subtract(counts)
         self.words -= counts.total()
-        self._idf = {}
 
-    def top_words(self, ranked: Sequence[tuple[str, int]], classes: int, k: int) -> list[str]:
-        """The ``k`` highest-weighted words of one class (added) among ``classes`` classes; ``ranked`` are its words
-        with their counts, most frequent first (``by_count``).
+    def top_words(self, words: Sequence[str], counts: np.ndarray, classes: int, k: int) -> list[str]:
+        """The ``k`` highest-weighted words of one class (added) among ``classes`` classes; ``words`` are its words
+        and ``counts`` their counts in it (``LiveKeywords.word_counts``).
 
-        A word's weight is at most what it would be if no other class used it, ``tf * class_idf(A, tf)``, which falls
-        with ``tf``: reading stops at the first count whose bound is below the k-th weight found, so a large class
-        costs its frequent words only and the answer is that of weighing every word.
+        Every word is weighed with arrays (a large class has thousands, and after any change every weight moves), and
+        only the words within a margin of the k-th weight are weighed again exactly, one by one, to be put in order:
+        array and scalar logarithms may differ in the last bit, far inside the margin, so the answer is that of
+        weighing every word exactly.
         """
-        if k <= 0:
+        if k <= 0 or not len(words):
             return []
-        average, idf, frequency = self.words / max(1, classes), self._idf, self.frequency
-        weights: dict[str, float] = {}
-        kept: list[float] = []  # the k largest weights so far (a heap: smallest first)
-        bound_tf, bound = 0, math.inf
-        for w, tf in ranked:
-            if tf != bound_tf:
-                bound_tf, bound = tf, tf * class_idf(average, tf)
-                if len(kept) == k and bound * (1 + 1e-9) < kept[0]:  # margin: rounding never decides
-                    break
-            if w not in idf:
-                idf[w] = class_idf(average, frequency[w])
-            weight = weights[w] = tf * idf[w]
-            if len(kept) < k:
-                heapq.heappush(kept, weight)
-            elif weight > kept[0]:
-                heapq.heapreplace(kept, weight)
+        average = self.words / max(1, classes)
+        frequency = np.array(itemgetter(*words)(self.frequency), dtype=np.float64).reshape(len(words))
+        rough = counts * np.log(1 + average / frequency)
+        near = np.arange(len(words))
+        if len(words) > k:
+            kth = np.partition(rough, len(words) - k)[len(words) - k]
+            near = np.flatnonzero(rough >= kth * (1 - 1e-9))  # weights are positive
+        weights = {words[i]: counts[i] * class_idf(average, self.frequency[words[i]]) for i in near.tolist()}
         return heaviest(weights, k)
-
-
-def by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:
-    """A class's words with their counts, most frequent first, as ``RunningClassTfidf.top_words`` reads them."""
-    return sorted(counts.items(), key=itemgetter(1), reverse=True)  # stable: equal counts keep their order
 
 
 class LiveKeywords:
@@ -216,7 +200,7 @@ class LiveKeywords:
         self.__dict__.update(fields)
         self._book = book
         self._counted = words
-        self._ranked_words: list[tuple[str, int]] | None = None
+        self._word_counts: tuple[list[str], np.ndarray] | None = None
         self._at = -1  # the book version what is kept aside was worked out at
 
     @property
@@ -229,11 +213,12 @@ class LiveKeywords:
     def _count_words(self) -> Counter[str]:
         raise NotImplementedError("a record given no words counts its own")
 
-    def ranked_words(self) -> list[tuple[str, int]]:
-        """``by_count`` of its words, sorted once."""
-        if self._ranked_words is None:
-            self._ranked_words = by_count(self._words)
-        return self._ranked_words
+    def word_counts(self) -> tuple[list[str], np.ndarray]:
+        """Its words and their counts as ``RunningClassTfidf.top_words`` reads them, laid out once."""
+        if self._word_counts is None:
+            words = self._words
+            self._word_counts = (list(words), np.fromiter(words.values(), dtype=np.float64, count=len(words)))
+        return self._word_counts
 
     @property
     def keywords(self) -> list[str]:

@@ -641,7 +641,7 @@ class ThemeBook:
     def complete(self, theme: LiveTheme) -> None:
         """Work out a theme's keywords against the counts as they are now (once per version)."""
         if theme._at != self.version:
-            theme._keywords = self._keywords.top_words(theme.ranked_words(), len(self._themes),
+            theme._keywords = self._keywords.top_words(*theme.word_counts(), len(self._themes),
                                                        self.keywords_per_theme)
             theme._at = self.version
 
