@@ -152,6 +152,13 @@ def test_the_finder_makes_the_merges_the_plain_per_pair_algorithm_makes(rule):
     assert [s for _, _, s in finder.merges_] == pytest.approx([s for _, _, s in plain], abs=1e-12)
 
 
+def _same_arrays(laid_out: GroupSums, profiles: GroupSums) -> None:
+    assert laid_out.vectors.tobytes() == profiles.vectors.tobytes()
+    assert laid_out._counts.tobytes() == profiles._counts.tobytes()
+    for field in ("ids", "values", "offsets", "start", "length"):
+        assert getattr(laid_out._rows, field).tobytes() == getattr(profiles._rows, field).tobytes(), field
+
+
 def test_a_corpus_laid_out_from_its_matrices_is_its_profiles_to_the_bit():
     """A re-cluster lays a corpus out from its TF-IDF matrices; placement builds ``Profile`` objects one by one. The
     arrays must be the same floats, or the two would group the same suggestions differently."""
@@ -179,15 +186,10 @@ def test_a_corpus_laid_out_from_its_matrices_is_its_profiles_to_the_bit():
     vectors = rng.normal(size=(60, 8)).astype(np.float32)
     laid_out = views.item_sums(suggestions, vectors, names, words)
     profiles = GroupSums.of_profiles(item_profiles(views, suggestions, vectors, names, words))
-    assert laid_out.vectors.tobytes() == profiles.vectors.tobytes()
-    assert laid_out._counts.tobytes() == profiles._counts.tobytes()
-    for field in ("ids", "values", "offsets", "start", "length"):
-        assert getattr(laid_out._rows, field).tobytes() == getattr(profiles._rows, field).tobytes(), field
+    _same_arrays(laid_out, profiles)
     # Some of the corpus's rows, in another order (an issue's members, as threads lay them out), likewise.
     positions = [int(p) for p in rng.permutation(60)[:25]]
     laid_out = views.item_sums([suggestions[p] for p in positions], vectors[positions], names, words, positions)
     profiles = GroupSums.of_profiles([item_profiles(views, suggestions, vectors, names, words)[p] for p in positions])
-    assert laid_out.vectors.tobytes() == profiles.vectors.tobytes()
-    assert laid_out._counts.tobytes() == profiles._counts.tobytes()
-    for field in ("ids", "values", "offsets", "start", "length"):
-        assert getattr(laid_out._rows, field).tobytes() == getattr(profiles._rows, field).tobytes(), field
+    _same_arrays(laid_out, profiles)
+
