@@ -169,9 +169,10 @@ class IssueBook:
         return self._assigner
 
     def complete(self, issue: LiveIssue) -> None:
-        """Work out an issue's keywords and topic against the counts as they are now (once per version)."""
+        """Work out an issue's keywords and topic against the counts as they are now (once per version). An issue a
+        later change replaced keeps what it had: its words are no longer in the counts."""
         with self._lock:
-            if issue._at == self.version:
+            if issue._at == self.version or self._issues.get(issue.id) is not issue:
                 return
             issue._keywords = self._keywords.top_words(*issue.word_counts(), len(self._issues),
                                                        self._keywords_per_issue)

@@ -22,6 +22,7 @@ import heapq
 import json
 import math
 import re
+import threading
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -560,9 +561,12 @@ class ThemeBook:
     words, so they name the problem, not a place), worked out for a theme when read.
     """
 
-    def __init__(self, finder: ThemeFinder, keywords_per_theme: int = 8):
+    def __init__(self, finder: ThemeFinder, keywords_per_theme: int = 8, lock: threading.RLock | None = None):
         self.finder = finder
         self.keywords_per_theme = keywords_per_theme
+        # Held while a theme's keywords are worked out: a reader asks for them outside the workspace's lock, while a
+        # writer may be changing the counts (``refresh`` runs under the workspace's lock, which is passed here).
+        self._lock = lock or threading.RLock()
         self.version = 0
         self.changed_: set[str] = set()
         self._themes: dict[str, LiveTheme] = {}
@@ -639,11 +643,13 @@ class ThemeBook:
         return LiveTheme(figures, self, words)
 
     def complete(self, theme: LiveTheme) -> None:
-        """Work out a theme's keywords against the counts as they are now (once per version)."""
-        if theme._at != self.version:
-            theme._keywords = self._keywords.top_words(*theme.word_counts(), len(self._themes),
-                                                       self.keywords_per_theme)
-            theme._at = self.version
+        """Work out a theme's keywords against the counts as they are now (once per version). A theme a later change
+        replaced keeps what it had: its words are no longer in the counts."""
+        with self._lock:
+            if theme._at != self.version and self._themes.get(theme.id) is theme:
+                theme._keywords = self._keywords.top_words(*theme.word_counts(), len(self._themes),
+                                                           self.keywords_per_theme)
+                theme._at = self.version
 
 
 def find_themes(issues: Sequence[Issue], suggestions: Sequence[Suggestion], tokens: Sequence[Sequence[str]],

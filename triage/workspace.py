@@ -92,14 +92,14 @@ class Workspace:
         self.finder = IssueFinder(rule_from_config(config), k=section["finder"]["k"])
         self._names = name_extractor_from_config(config)
         self._digest_model = rank.digest_model_from_config(config)
-        # Kept across refreshes: it remembers what each suggestion and issue says, so only what changed is read again.
-        self._theme_book = ThemeBook(theme_finder_from_config(config, self.segmenter),
-                                     config["themes"]["keywords_per_theme"])
         self._neighbours_shown = section["nearest_shown"]
         self._merge_on_add = section["merge_on_add"]
         self._regroup_on_add = section["regroup_on_add"]
         self._regroup_members = section["regroup_members"]
         self._lock = threading.RLock()
+        # Kept across refreshes: it remembers what each suggestion and issue says, so only what changed is read again.
+        self._theme_book = ThemeBook(theme_finder_from_config(config, self.segmenter),
+                                     config["themes"]["keywords_per_theme"], self._lock)
         # The latest checkpoint: every change of an earlier suggestion's issue is noted in it (``_assign``), so
         # ``rollback`` can undo the write in progress. Kept through a load, which a first batch write may do.
         self._open: Checkpoint | None = None
