@@ -248,16 +248,15 @@ class IssueBook:
 class DigestRanking(LazyEntries[tuple[Suggestion, Score, str | None]]):
     """Digest candidates best first as (suggestion, score, issue id): every original in score order with a snapshot
     of each one's issue, and ``total`` of them left once at most ``cap`` are kept from any one issue
-    (``rank.kept_per_issue``); which are left is found as the ranking is read, so a page of many thousands costs a
-    walk to that page."""
+    (``rank.kept_per_issue``, whose places are found as the ranking is read, so a page of many thousands costs a
+    walk to that page)."""
 
     def __init__(self, order: np.ndarray, issue_of: list[str | None], cap: int, total: int,
                  suggestions: Sequence[Suggestion], scores: Sequence[Score | None]):
-        self._order, self._issue_of, self._cap, self._total = order, issue_of, cap, total
+        self._order, self._issue_of, self._total = order, issue_of, total
         self._suggestions, self._scores = suggestions, scores  # by position; a scored position never changes
         self._kept: list[int] = []  # the positions kept so far, best first
-        self._taken: dict[str, int] = {}
-        self._next = 0  # how far into ``order`` the walk has come
+        self._places = rank.kept_per_issue((issue_of[p] for p in order), cap)  # the walk, resumed
         self._walk = threading.Lock()  # readers of one ranking may share it
 
     def __len__(self) -> int:
@@ -266,14 +265,6 @@ class DigestRanking(LazyEntries[tuple[Suggestion, Score, str | None]]):
     def _entry(self, index: int) -> tuple[Suggestion, Score, str | None]:
         with self._walk:
             while len(self._kept) <= index:
-                position = int(self._order[self._next])
-                self._next += 1
-                issue_id = self._issue_of[position]
-                if issue_id is not None:
-                    count = self._taken.get(issue_id, 0)
-                    if count >= self._cap:
-                        continue
-                    self._taken[issue_id] = count + 1
-                self._kept.append(position)
+                self._kept.append(int(self._order[next(self._places)]))
             position = self._kept[index]
         return self._suggestions[position], self._scores[position], self._issue_of[position]

@@ -163,8 +163,7 @@ def run(
         names = ["issues.csv", "issues.json", "themes.json", "themes.csv", "key_topics.md", "digest.md",
                  "suggestions.jsonl", "rejected.csv", "vectors.npy", "summary.json", "triage.xlsx"]
         files = [out / name for name in names]
-        issue_rows = reports.issue_table(key_topics)  # issues.csv and the workbook's 共同问题
-        reports.write_table_csv(files[0], *issue_rows)
+        issue_rows = reports.write_issues_csv(files[0], key_topics)  # and the workbook's 共同问题
         threads = workspace.threads_of_issues([issue.id for issue, _ in key_topics])
         reports.write_issues_json(files[1], key_topics, {s.id: s for s in corpus.suggestions}, threads)
         section = config["rank"]["theme"]

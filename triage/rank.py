@@ -10,7 +10,7 @@ issue counts cover originals only and a repost is never a digest candidate.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -337,20 +337,22 @@ def take_per_issue(ranked: Sequence[tuple[Suggestion, Score, str | None]],
     return [ranked[i] for i in kept_per_issue([issue_id for _, _, issue_id in ranked], cap)]
 
 
-def kept_per_issue(issue_ids: Sequence[str | None], cap: int) -> list[int]:
+def kept_per_issue(issue_ids: Iterable[str | None], cap: int) -> Iterator[int]:
     """Which places of a ranking (by the issue of each, best first) stay when at most ``cap`` are kept from any one
-    issue; places of no issue always stay."""
-    cap = checked_cap(cap)
+    issue; places of no issue always stay. The cap is checked at once; the places are found as they are read, so a
+    ranking read a page at a time (``issue_book.DigestRanking``) walks only as far as that page."""
+    return _kept(issue_ids, checked_cap(cap))
+
+
+def _kept(issue_ids: Iterable[str | None], cap: int) -> Iterator[int]:
     taken: dict[str, int] = {}
-    kept = []
     for place, issue_id in enumerate(issue_ids):
         if issue_id is not None:
             count = taken.get(issue_id, 0)
             if count >= cap:
                 continue
             taken[issue_id] = count + 1
-        kept.append(place)
-    return kept
+        yield place
 
 
 def checked_cap(cap: object) -> int:

@@ -108,9 +108,12 @@ def write_table_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[A
         writer.writerows(rows)
 
 
-def write_issues_csv(path: Path, ranked: Sequence[tuple[Issue, Score]]) -> None:
-    """One row per issue in rank order with its figures and per-factor points."""
-    write_table_csv(path, *issue_table(ranked))
+def write_issues_csv(path: Path, ranked: Sequence[tuple[Issue, Score]]) -> tuple[list[str], list[list[Any]]]:
+    """One row per issue in rank order with its figures and per-factor points; returns the table written (the
+    workbook's 共同问题 sheet is the same table)."""
+    table = issue_table(ranked)
+    write_table_csv(path, *table)
+    return table
 
 
 Threads = Mapping[str, Sequence[tuple[str, Sequence[str]]]]
