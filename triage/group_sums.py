@@ -291,10 +291,13 @@ class _Rows:
             mine = self.ids[start:end]
             self._scratch[:, mine] = self.values[:, start:end]
             self._mine[mine] = True
-            positions, owner = self._positions(others)
-            shared = np.flatnonzero(self._mine[self.ids[positions]])
-            positions, owner = positions[shared], owner[shared]
-            ids = self.ids[positions]
+            # Every neighbour's ids, then only the shared ones' owners (a search among far fewer).
+            ends = np.cumsum(lengths)
+            positions = np.arange(ends[-1]) + np.repeat(self.start[others] - (ends - lengths), lengths)
+            found = self.ids[positions]
+            shared = np.flatnonzero(self._mine[found])
+            positions, ids = positions[shared], found[shared]
+            owner = np.searchsorted(ends, shared, side="right")
             words_mine, words_theirs = self._scratch[0][ids], self.values[0][positions]
             dots = np.bincount(owner * views + self._view_of(ids), weights=words_mine * words_theirs,
                                minlength=len(dots))
@@ -351,7 +354,10 @@ def _largest_two(words_mine: np.ndarray, rare_mine: np.ndarray, words_theirs: np
     (segments × 2). Takes the values gathered once, as the dot products read them too."""
     products = rare_mine * rare_theirs
     both_words = np.where((words_mine > 0) & (words_theirs > 0), products, 0.0)
-    return np.column_stack((np.maximum.reduceat(products, starts), np.maximum.reduceat(both_words, starts)))
+    largest = np.empty((len(starts), 2))
+    np.maximum.reduceat(products, starts, out=largest[:, 0])
+    np.maximum.reduceat(both_words, starts, out=largest[:, 1])
+    return largest
 
 
 class GroupSums:
@@ -406,8 +412,10 @@ class GroupSums:
 
     def _sums(self, cosine: np.ndarray, a: np.ndarray | int, b: np.ndarray, mine: np.ndarray, theirs: np.ndarray,
               needs_sums: Callable[[np.ndarray], np.ndarray]) -> PairSums:
-        """The pair sums, the sparse ones only for the pairs ``needs_sums`` asks for (0 for the rest)."""
-        sides = np.stack((mine, theirs), axis=2)
+        """The pair sums, the sparse ones only for the pairs ``needs_sums`` asks for (0 for the rest); ``mine`` and
+        ``theirs`` are each side's counts, a row per pair (``mine`` may be one row for all)."""
+        sides = np.empty((len(b), 4, 2))
+        sides[:, :, 0], sides[:, :, 1] = mine, theirs
         wanted = needs_sums(cosine / (sides[:, 0, 0] * sides[:, 0, 1]))
         dots, rare = np.zeros((len(b), len(self._rows.offsets) - 1)), np.zeros((len(b), 2))
         if wanted.any():
@@ -424,8 +432,8 @@ class GroupSums:
 
     def against(self, a: int, others: np.ndarray, needs_sums: Callable[[np.ndarray], np.ndarray]) -> PairSums:
         """Group a with each of the others."""
-        return self._sums(self.vectors[others] @ self.vectors[a], a, others,
-                          np.broadcast_to(self._counts[a], (len(others), 4)), self._counts[others], needs_sums)
+        return self._sums(self.vectors[others] @ self.vectors[a], a, others, self._counts[a], self._counts[others],
+                          needs_sums)
 
 
 def edge_chunks(graph: Sequence[set[int]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -60,9 +60,9 @@ def features_of(pairs: PairSums) -> np.ndarray:
     features[:, 5] = np.sqrt(pairs.rare_problem / members)
     features[:, 6] = pairs.same_submitter / members
     features[:, 7] = np.log1p(gap)  # 0 when either side's days are unknown
-    features[:, 8] = np.log(pairs.size.min(axis=1))
-    features[:, 9] = np.log(pairs.size.max(axis=1))
-    return np.clip(features, _LOW, _HIGH, out=features)
+    features[:, 8] = np.log(np.minimum(pairs.size[:, 0], pairs.size[:, 1]))
+    features[:, 9] = np.log(np.maximum(pairs.size[:, 0], pairs.size[:, 1]))
+    return np.minimum(np.maximum(features, _LOW, out=features), _HIGH, out=features)  # np.clip, without its wrapper
 
 
 def pair_features(a: Profile, b: Profile) -> np.ndarray:

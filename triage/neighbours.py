@@ -194,8 +194,10 @@ def _nearest_of(queries: np.ndarray, stored: np.ndarray, candidates: np.ndarray,
     ``stored``, in increasing order), best first, ties by position."""
     block = queries @ (stored if len(candidates) == len(stored) else stored[candidates]).T
     k_eff = min(k, len(candidates))
-    top = np.argpartition(-block, k_eff - 1, axis=1)[:, :k_eff]
-    top_sims = np.take_along_axis(block, top, axis=1)
-    order = np.lexsort((top, -top_sims), axis=1)
+    # Negated in place rather than into a copy (a block is queries × stored): the k largest are the k smallest.
+    negated = np.negative(block, out=block)
+    top = np.argpartition(negated, k_eff - 1, axis=1)[:, :k_eff]
+    top_negated = np.take_along_axis(negated, top, axis=1)
+    order = np.lexsort((top, top_negated), axis=1)
     ids[rows, :k_eff] = candidates[np.take_along_axis(top, order, axis=1)]
-    sims[rows, :k_eff] = np.take_along_axis(top_sims, order, axis=1)
+    sims[rows, :k_eff] = -np.take_along_axis(top_negated, order, axis=1)
