@@ -254,18 +254,21 @@ class _Rows:
 
     def pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the pairs (a[i], b[i]): the dot products per view (m × views) and the largest products (m × 2: over
-        all shared ids, over those with dot values; at least 0). Both sides' rows are laid out as sorted keys
-        (pair, id); an id both use is a key found on both sides."""
+        all shared ids, over those with dot values; at least 0). The rows of the a side (each group once: a group
+        has an edge to each of its neighbours) are laid out as sorted keys (group, id), and each b row's ids are
+        looked up as keys under its pair's a group; an id both use is a key found."""
         views = len(self.offsets) - 1
         dots, largest = np.zeros(len(a) * views), np.zeros((len(a), 2))
-        positions_a, pair_a = self._positions(a)
+        groups, group_of = np.unique(a, return_inverse=True)
+        positions_a, owner_a = self._positions(groups)
         positions_b, pair_b = self._positions(b)
         if len(positions_a) and len(positions_b):
-            keys_a = pair_a * self.width + self.ids[positions_a]
-            keys_b = pair_b * self.width + self.ids[positions_b]
-            found = np.minimum(np.searchsorted(keys_b, keys_a), len(keys_b) - 1)
-            both = keys_b[found] == keys_a
-            mine, theirs, pair = positions_a[both], positions_b[found[both]], pair_a[both]
+            keys_a = owner_a * self.width + self.ids[positions_a]
+            keys_b = group_of[pair_b] * self.width + self.ids[positions_b]
+            found = np.minimum(np.searchsorted(keys_a, keys_b), len(keys_a) - 1)
+            both = keys_a[found] == keys_b
+            # In pair order, each pair's shared ids in increasing order: the order the sums add them in.
+            mine, theirs, pair = positions_a[found[both]], positions_b[both], pair_b[both]
             words_mine, words_theirs = self.values[0][mine], self.values[0][theirs]
             dots = np.bincount(pair * views + self._view_of(self.ids[mine]),
                                weights=words_mine * words_theirs, minlength=len(dots))

@@ -45,16 +45,21 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _cell(ref: str, value: Value) -> str:
+def _escape(match: re.Match[str]) -> str:
+    return _ESCAPES.get(match.group(), "")
+
+
+def _cell(column: str, row: int, value: Value) -> str:
+    """The cell of ``value`` at ``column`` (its letters) and ``row``; nothing for an empty value."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        text = _SPECIAL.sub(lambda match: _ESCAPES.get(match.group(), ""), value)
-        space = ' xml:space="preserve"' if value != value.strip() else ""
-        return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+        text = _SPECIAL.sub(_escape, value)
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        return f'<c r="{column}{row}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f'<c r="{ref}"><v>{value:.16g}</v></c>' if math.isfinite(value) else ""
-    raise TypeError(f"XLSX 单元格 {ref} 只能是文字或数值，而不是 {type(value).__name__}")
+        return f'<c r="{column}{row}"><v>{value:.16g}</v></c>' if math.isfinite(value) else ""
+    raise TypeError(f"XLSX 单元格 {column}{row} 只能是文字或数值，而不是 {type(value).__name__}")
 
 
 def _sheet(rows: Iterable[Sequence[Value]]) -> str:
@@ -64,7 +69,7 @@ def _sheet(rows: Iterable[Sequence[Value]]) -> str:
         while len(letters) < len(values):
             letters.append(column_letter(len(letters)))
         width = max(width, len(values))
-        cells = "".join(_cell(f"{letters[i]}{height}", value) for i, value in enumerate(values))
+        cells = "".join([_cell(column, height, value) for column, value in zip(letters, values)])
         parts.append(f'<row r="{height}">{cells}</row>')
     view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
             ' state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
