@@ -7,6 +7,7 @@ formula.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,13 @@ def digest_table(ranked: Sequence[tuple[Suggestion, Score, str | None]], issues:
     factors = list(dict.fromkeys(name for _, score, _ in ranked for name in score.breakdown))
     header = DIGEST_COLUMNS + [f"{FACTOR_NAMES.get(name, name)}得分" for name in factors]
     rows = []
+    short = functools.cache(clean)  # names, kinds, places and labels recur from row to row
     for rank, (s, score, issue_id) in enumerate(ranked, 1):
         issue = issues.get(issue_id) if issue_id else None
         theme_id = theme_of_issue.get(issue_id) if issue_id else None
-        rows.append([rank, s.id, clean(title_of(s)), clean(s.submitter), clean(s.org_name), clean(s.org_type),
-                     clean(s.sector), clean(s.district), day(s.submitted_at), round(score.value, 6),
-                     clean(issue.label) if issue else "", clean(theme_labels.get(theme_id, "")),
+        rows.append([rank, s.id, clean(title_of(s)), short(s.submitter), short(s.org_name), short(s.org_type),
+                     short(s.sector), short(s.district), day(s.submitted_at), round(score.value, 6),
+                     short(issue.label) if issue else "", short(theme_labels.get(theme_id, "")),
                      excerpt(body_of(s), DIGEST_EXCERPT_CHARS)]
                     + [round(score.breakdown.get(name, 0.0), 6) for name in factors])
     return header, rows
@@ -51,14 +53,15 @@ def suggestion_table(suggestions: Sequence[Suggestion], issue_of: Mapping[str, s
                      ) -> tuple[list[str], list[list[Any]]]:
     """Header and one row per accepted suggestion, in input order, with its whole (masked) text."""
     rows = []
+    short = functools.cache(clean)  # names, kinds, places and labels recur from row to row
     for s in suggestions:
         issue_id = issue_of.get(s.id)
         theme_id = theme_of.get(s.id, "")
         rows.append([s.id, clean(title_of(s)), clean(body_of(s), keep_lines=True)[:EXCEL_CELL_CHARS],
-                     clean(s.submitter), clean(s.org_name), clean(s.org_type), clean(s.sector), clean(s.district),
+                     short(s.submitter), short(s.org_name), short(s.org_type), short(s.sector), short(s.district),
                      day(s.submitted_at), s.endorsements, s.duplicate_of or "", issue_id or "",
-                     clean(issues[issue_id].label) if issue_id in issues else "", theme_id,
-                     clean(theme_labels.get(theme_id, ""))])
+                     short(issues[issue_id].label) if issue_id in issues else "", theme_id,
+                     short(theme_labels.get(theme_id, ""))])
     return SUGGESTION_COLUMNS, rows
 
 
