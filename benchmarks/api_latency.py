@@ -6,8 +6,9 @@ p50, p95, p99 latency and requests per second. The embedding cache is copied int
 texts removed, so every request runs the model: the figures are for new text, as the intake form sends it.
 
 Then it stores further unseen messages one at a time (``POST /v1/suggestions``), and after each one reads
-``GET /v1/issues``, ``GET /v1/digest`` and ``GET /v1/themes`` (first pages): every read comes right after a change,
-so nothing it shows can come from before the write.
+``GET /v1/issues``, ``GET /v1/digest`` and ``GET /v1/themes`` (first pages), then the pages a reviewer opens from
+them (``DETAILS``): the top issue's (its suggestions and threads), the page of the issue the new suggestion joined,
+and the top theme's. Every read comes right after a change, so nothing it shows can come from before the write.
 
     .venv/bin/python benchmarks/api_latency.py                       # e5, 300 + 800 scored, 100 stored
     .venv/bin/python benchmarks/api_latency.py --embedder tfidf --requests 100
@@ -50,6 +51,12 @@ DATA = REPO.parent / "shared" / "data" / "tipdm2020c"
 TARGET_P50_MS, TARGET_P99_MS = 80.0, 250.0
 TARGET_INTAKE_P50_MS, TARGET_READ_MS = 150.0, 100.0
 READS = ("/v1/issues", "/v1/digest", "/v1/themes")
+# Detail pages read after the lists: (route as printed, the list it is opened from or "joined" for the issue the
+# new suggestion went into, the path with the id left as {}). /web/issues/{} is the reviewer workspace's issue page
+# (the same issue, its suggestions and threads, rendered).
+DETAILS = (("/v1/issues/{top}", "/v1/issues", "/v1/issues/{}"), ("/v1/issues/{joined}", "joined", "/v1/issues/{}"),
+           ("/web/issues/{top}", "/v1/issues", "/web/issues/{}"), ("/v1/themes/{top}", "/v1/themes", "/v1/themes/{}"))
+ROUTE_WIDTH = 30
 
 
 def query_messages(path: Path, count: int, seed: int) -> list[dict]:
@@ -104,8 +111,20 @@ def timed_scores(url: str, key: str, queries: list[dict], clients: int) -> tuple
 
 def timed_intake(url: str, intake_key: str, reviewer_key: str, queries: list[dict]) -> dict[str, list[float]]:
     """Store each query as a new suggestion, reading every ranking after each write; latencies by route."""
-    latencies: dict[str, list[float]] = {"POST /v1/suggestions": [], **{f"GET {path}": [] for path in READS}}
+    latencies: dict[str, list[float]] = {"POST /v1/suggestions": [], **{f"GET {path}": [] for path in READS},
+                                         **{f"GET {route}": [] for route, _, _ in DETAILS}}
     with httpx.Client(base_url=url, timeout=120) as http:
+        # The workspace's pages read the reviewer's session cookie, which logging in sets on this client.
+        http.post("/web/login", data={"key": reviewer_key})
+
+        def read(route: str, path: str) -> dict:
+            start = time.perf_counter()
+            response = http.get(path, headers={"Authorization": f"Bearer {reviewer_key}"})
+            latencies[f"GET {route}"].append(time.perf_counter() - start)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} failed: {response.status_code} {response.text[:200]}")
+            return response.json() if path.startswith("/v1/") else {}
+
         for number, query in enumerate(queries):
             body = {**query, "id": f"bench-{number}", "submitter": f"bench-org-{number}"}
             start = time.perf_counter()
@@ -113,32 +132,44 @@ def timed_intake(url: str, intake_key: str, reviewer_key: str, queries: list[dic
             latencies["POST /v1/suggestions"].append(time.perf_counter() - start)
             if response.status_code != 201:
                 raise SystemExit(f"storing failed: {response.status_code} {response.text[:200]}")
-            for path in READS:
-                start = time.perf_counter()
-                response = http.get(path, headers={"Authorization": f"Bearer {reviewer_key}"})
-                latencies[f"GET {path}"].append(time.perf_counter() - start)
-                if response.status_code != 200:
-                    raise SystemExit(f"{path} failed: {response.status_code} {response.text[:200]}")
+            result = response.json()
+            lists = {path: read(path, path) for path in READS}
+            for route, opened_from, path in DETAILS:
+                read(route, path.format(page_opened(opened_from, lists, result)))
     return latencies
+
+
+def web_request(path: str):
+    """A GET request for one of the workspace's pages, as the route functions receive it."""
+    from starlette.requests import Request
+
+    return Request({"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+                    "headers": [], "scheme": "http", "server": ("bench", 80), "root_path": ""})
+
+
+def page_opened(opened_from: str, lists: dict[str, dict], stored: dict) -> str:
+    """The id of a detail page a reviewer opens after a write: the first item of a list just read, or ("joined")
+    the issue the stored suggestion went into."""
+    return stored["issue_id"] if opened_from == "joined" else lists[opened_from]["items"][0]["id"]
 
 
 def print_intake(latencies: dict[str, list[float]], stored: int, how: str) -> None:
     print(f"\nintake and reads after each write, {how}, {stored} suggestions stored at the start")
-    print(f"{'request':<26} {'count':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target")
+    print(f"{'request':<{ROUTE_WIDTH}} {'count':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target")
     verdicts = []
     for route, values in latencies.items():
         p50, p95, most = (1000 * percentile(values, q) for q in (50, 95, 100))
         if route.endswith(" cpu"):
-            print(f"{route:<26} {len(values):>5} {p50:>8.1f} {p95:>8.1f} {most:>8.1f}  (CPU ms of the request's thread)")
+            print(f"{route:<{ROUTE_WIDTH}} {len(values):>5} {p50:>8.1f} {p95:>8.1f} {most:>8.1f}  (CPU ms of the request's thread)")
             continue
         if route.startswith("e5"):
-            print(f"{route:<26} {len(values):>5} {p50:>8.1f} {p95:>8.1f} {most:>8.1f}  (the POST below reuses its vector)")
+            print(f"{route:<{ROUTE_WIDTH}} {len(values):>5} {p50:>8.1f} {p95:>8.1f} {most:>8.1f}  (the POST below reuses its vector)")
             continue
         target = TARGET_INTAKE_P50_MS if route.startswith("POST") else TARGET_READ_MS
         met = (p50 if route.startswith("POST") else p95) <= target
         verdicts.append(met)
         what = f"p50 <= {target:.0f}" if route.startswith("POST") else f"p95 <= {target:.0f}"
-        print(f"{route:<26} {len(values):>5} {p50:>8.1f} {p95:>8.1f} {most:>8.1f}  {what}: {'met' if met else 'NOT met'}")
+        print(f"{route:<{ROUTE_WIDTH}} {len(values):>5} {p50:>8.1f} {p95:>8.1f} {most:>8.1f}  {what}: {'met' if met else 'NOT met'}")
     print(f"intake targets: {'met' if all(verdicts) else 'NOT met'}; load average at the end: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
@@ -157,14 +188,15 @@ def in_process_intake(stored: int | None, load: Path, queries: list[dict], embed
 
     from api.app import leave_cores_to_the_model, warm_up
     from api.auth import Caller
-    from api.routers.issues import list_digest, list_issues
+    from api.routers.issues import get_issue, list_digest, list_issues
     from api.routers.suggestions import submit_suggestions
-    from api.routers.themes import list_themes
+    from api.routers.themes import get_theme, list_themes
     from api.schemas import SuggestionIn
     from api.service import SYSTEM_ACTOR, Service, suggestion_hash
     from api.settings import ServiceSettings
     from api.store import Store
     from api.store.models import SuggestionRow, utcnow
+    from api.web.router import issue_page
     from api.views import Filters
     from triage.config import load_config
     from triage.intake import load as read_messages
@@ -205,32 +237,37 @@ def in_process_intake(stored: int | None, load: Path, queries: list[dict], embed
         print(f"store ready in {time.perf_counter() - started:.0f} s", flush=True)
         intake, reviewer = Caller("bench", "intake"), Caller("bench", "reviewer")
         reads = {"/v1/issues": list_issues, "/v1/digest": list_digest, "/v1/themes": list_themes}
-        routes = ["e5 pass (before)", "POST /v1/suggestions", *(f"GET {path}" for path in READS)]
+        details = {"/v1/issues/{}": lambda page: get_issue(caller=reviewer, issue_id=page, service=service),
+                   "/v1/themes/{}": lambda page: get_theme(caller=reviewer, theme_id=page, service=service),
+                   "/web/issues/{}": lambda page: issue_page(web_request(f"/web/issues/{page}"), page, caller=reviewer,
+                                                             service=service)}
+        routes = ["e5 pass (before)", "POST /v1/suggestions", *(f"GET {path}" for path in READS),
+                  *(f"GET {route}" for route, _, _ in DETAILS)]
         # Wall seconds, and CPU seconds of this thread (the steadier figure on a busy machine: everything but the
         # model's pass runs on the request's thread).
         latencies: dict[str, list[float]] = {name: [] for route in routes for name in (route, f"{route} cpu")}
 
         profiles = {route: cProfile.Profile(time.thread_time) for route in routes} if profile else {}
 
-        def timed(route: str, call) -> None:
+        def timed(route: str, call):
             profiler = profiles.get(route) if number >= warmup else None
             start, cpu = time.perf_counter(), time.thread_time()
-            if profiler:
-                profiler.runcall(call)
-            else:
-                call()
+            answer = profiler.runcall(call) if profiler else call()
             latencies[route].append(time.perf_counter() - start)
             latencies[f"{route} cpu"].append(time.thread_time() - cpu)
+            return answer
 
         for number, query in enumerate(queries):
             body = SuggestionIn(**query, id=f"bench-{number}", submitter=f"bench-org-{number}")
             # The model's pass is timed apart (its vector then waits in the cache), so the POST below shows what
             # the service adds to it, however busy the machine's cores are with the model.
             timed(routes[0], lambda: workspace.embed([service.to_suggestion(body, 1, "")]))
-            timed(routes[1], lambda: submit_suggestions(body, Response(), intake, service))
-            for path in READS:
-                timed(f"GET {path}", lambda: reads[path](caller=reviewer, chosen=Filters(), paging=(20, 0),
-                                                         service=service))
+            result = timed(routes[1], lambda: submit_suggestions(body, Response(), intake, service))
+            lists = {path: timed(f"GET {path}", lambda: reads[path](caller=reviewer, chosen=Filters(), paging=(20, 0),
+                                                                    service=service))
+                     for path in READS}
+            for route, opened_from, path in DETAILS:
+                timed(f"GET {route}", lambda: details[path](page_opened(opened_from, lists, result)))
         store.close()
     for route, profiler in profiles.items():
         profiler.dump_stats(f"{profile}.{route.replace('/', '_').replace(' ', '')}.prof")

@@ -114,26 +114,35 @@ def _sub_problems(n: int) -> tuple[list[Profile], list[Profile]]:
     return ([_unit(1.0, 0.0, 0.02 * i) for i in range(n)], [_unit(0.85, 0.527, 0.02 * i) for i in range(n)])
 
 
+def _threads(finder: IssueFinder, issues: list[list[Profile]]) -> list[list[list[int]]]:
+    """The threads of each issue (its members' profiles), found together as the workspace finds them."""
+    from triage.group_sums import GroupSums
+    from triage.issues import threads_of_laid_out
+
+    laid_out = GroupSums.of_profiles([item for members in issues for item in members])
+    return threads_of_laid_out(finder, [len(members) for members in issues], laid_out, strictness=0.5)
+
+
 def test_an_issue_of_two_tight_sub_problems_shows_them_as_two_threads():
-    from triage.issues import CosineRule, threads_of
+    from triage.issues import CosineRule
 
     # One issue at 0.8, two threads at 0.9.
     permits, flue = _sub_problems(3)
     finder = IssueFinder(CosineRule(0.8), k=5)
-    assert sorted(sorted(t) for t in threads_of(finder, permits + flue, strictness=0.5)) == [[0, 1, 2], [3, 4, 5]]
+    assert sorted(sorted(t) for t in _threads(finder, [permits + flue])[0]) == [[0, 1, 2], [3, 4, 5]]
     # One tight group is one piece: no threads.
-    assert threads_of(finder, permits + [_unit(1.0, 0.01, 0.0)], strictness=0.5) == []
+    assert _threads(finder, [permits + [_unit(1.0, 0.01, 0.0)]]) == [[]]
 
 
 def test_threads_of_many_issues_found_together_are_each_issues_own():
-    from triage.issues import CosineRule, threads_of, threads_of_issues
+    from triage.issues import CosineRule
 
     permits, flue = _sub_problems(4)
     finder = IssueFinder(CosineRule(0.8), k=5)
     # Eight members (more than k + 1: a neighbour graph of its own), one piece, two members (too few for threads).
     issues = [permits + flue, permits[:3] + [_unit(1.0, 0.01, 0.0)], flue[:2]]
-    together = threads_of_issues(finder, issues, strictness=0.5)
-    assert together == [threads_of(finder, items, strictness=0.5) for items in issues]
+    together = _threads(finder, issues)
+    assert together == [_threads(finder, [items])[0] for items in issues]
     assert sorted(sorted(t) for t in together[0]) == [[0, 1, 2, 3], [4, 5, 6, 7]]
     assert together[1:] == [[], []]
 

@@ -244,6 +244,43 @@ def test_themes_after_reviewers_split_and_merge_issues_equal_finding_them_afresh
         assert theme_answers(workspace.themes(), workspace.theme_candidates()) == fresh_theme_answers(workspace)
 
 
+def test_one_issues_threads_after_intake_are_those_of_the_export_laid_out_from_the_same_floats(corpus):
+    # The issue page finds one issue's threads from its members' rows alone; the export finds every issue's from
+    # the corpus's. After intake the rows are partly the fit's matrix and partly rows appended or replaced one at a
+    # time (a word entered the vocabulary), so the two layouts must be the same floats as each member's profile,
+    # which placement reads, or a page could show threads the export does not.
+    from triage.group_sums import GroupSums
+
+    order = sorted(range(len(corpus.suggestions)), key=lambda i: (corpus.suggestions[i].submitted_at, i))
+    first = {corpus.suggestions[i].id for i in order[:len(order) // 2]}
+    workspace, vectors = fitted(corpus, keep=lambda s: s.id in first)
+    for i in order[len(order) // 2:]:
+        suggestion = dataclasses.replace(corpus.suggestions[i])
+        workspace.add([suggestion], vectors[suggestion.id][None, :])
+    assert workspace._word_rows._replaced and workspace._word_rows._appended
+    issue_ids = [issue.id for issue in workspace.issues()]
+    exported = workspace.threads_of_issues(issue_ids)
+    assert sum(bool(threads) for threads in exported.values()) >= 2
+    for issue_id in issue_ids:
+        assert workspace.threads(issue_id) == exported[issue_id]
+
+    def same_floats(laid_out: GroupSums, profiles: GroupSums) -> None:
+        assert laid_out.vectors.tobytes() == profiles.vectors.tobytes()
+        assert laid_out._counts.tobytes() == profiles._counts.tobytes()
+        for field in ("ids", "values", "offsets", "start", "length"):
+            assert getattr(laid_out._rows, field).tobytes() == getattr(profiles._rows, field).tobytes(), field
+
+    views, names, words = workspace._views, workspace._name_rows, workspace._word_rows
+    everyone = list(range(len(workspace)))
+    issues = [workspace.positions(workspace.issue(i).members) for i in issue_ids]
+    assert any(set(words._replaced) & set(members) for members in issues)
+    for positions in [everyone, *issues]:
+        chosen = None if positions is everyone else positions
+        laid_out = views.item_sums([workspace.suggestions[p] for p in positions], workspace._index.vectors[positions],
+                                   names, words, chosen)
+        same_floats(laid_out, GroupSums.of_profiles([workspace._item(p) for p in positions]))
+
+
 def _unit(vector) -> np.ndarray:
     vector = np.asarray(vector, dtype=np.float64)
     return (vector / np.linalg.norm(vector)).astype(np.float32)

@@ -151,11 +151,10 @@ class TextViews:
         """Each suggestion (``Suggestion`` records aligned with the rows) as a group of one, laid out as arrays:
         ``GroupSums.of_profiles`` of their ``profile``s to the bit, computed on the rows' matrices rather than on
         three dicts per suggestion (at 100,000 suggestions, seconds and a gigabyte). With ``positions``, only those
-        rows, in that order (``suggestions`` and ``vectors`` then hold just those)."""
-        words = word_rows.matrix(len(self.word_vectoriser_.vocabulary_) if self.word_vectoriser_ else 0)
-        names = name_rows.matrix(len(self.name_vectoriser_.vocabulary_) if self.name_vectoriser_ else 0)
-        if positions is not None:
-            words, names = words[positions], names[positions]
+        rows, in that order (``suggestions`` and ``vectors`` then hold just those), and only those rows' matrices
+        are built: one issue's threads read a handful of rows, not the corpus."""
+        words = word_rows.matrix(len(self.word_vectoriser_.vocabulary_) if self.word_vectoriser_ else 0, positions)
+        names = name_rows.matrix(len(self.name_vectoriser_.vocabulary_) if self.name_vectoriser_ else 0, positions)
         # Problem words: the row without names' words, at unit length; each norm summed in the row's order as
         # ``problem_words`` adds it, so every value is the same float (weights are positive: a row with a word left
         # has a norm above 0).
@@ -360,30 +359,13 @@ def with_originals(labels: np.ndarray, originals: Sequence[int | None]) -> list[
     return sorted(groups.values(), key=lambda members: members[0])
 
 
-def threads_of(finder: IssueFinder, items: Sequence[Profile], strictness: float, min_size: int = 2) -> list[list[int]]:
-    """Separable sub-problems of one issue: its members grouped again by the finder's rule at a stricter threshold
-    (``threshold + strictness × (1 − threshold)``), largest first. Groups smaller than ``min_size`` belong to no
-    thread; fewer than two threads means the issue is one piece, and gives none."""
-    return threads_of_issues(finder, [items], strictness, min_size)[0]
-
-
-def threads_of_issues(finder: IssueFinder, issues: Sequence[Sequence[Profile]], strictness: float,
-                      min_size: int = 2) -> list[list[list[int]]]:
-    """``threads_of`` for many issues (each a list of its members' profiles), in one fit (``threads_of_laid_out``);
-    an issue of fewer than ``2 × min_size`` members has none."""
-    kept = [members for members in issues if len(members) >= 2 * min_size]
-    if not kept:
-        return [[] for _ in issues]
-    found = iter(threads_of_laid_out(finder, [len(members) for members in kept],
-                                     GroupSums.of_profiles([item for members in kept for item in members]),
-                                     strictness, min_size))
-    return [next(found) if len(members) >= 2 * min_size else [] for members in issues]
-
-
 def threads_of_laid_out(finder: IssueFinder, sizes: Sequence[int], items: GroupSums, strictness: float,
                         min_size: int = 2) -> list[list[list[int]]]:
-    """``threads_of`` for many issues whose members are laid out as arrays: ``items`` holds every issue's members,
-    issue after issue, ``sizes`` how many each has (the finder's fit changes ``items``).
+    """Threads, separable sub-problems, of one issue or many: each issue's members grouped again by the finder's rule
+    at a stricter threshold (``threshold + strictness × (1 − threshold)``), largest first. Groups smaller than
+    ``min_size`` belong to no thread; fewer than two threads means the issue is one piece, and gives none.
+    ``items`` holds every issue's members laid out as arrays (``TextViews.item_sums``), issue after issue,
+    ``sizes`` how many each has (the finder's fit changes ``items``).
 
     The issues' members are grouped by one finder over the union of their neighbour graphs: no edge joins two
     issues, so each issue gets the merges it would get alone, and the set-up (the profiles as arrays, the first

@@ -4,8 +4,8 @@ A suggestion's word row as a dict costs about 10 KB (a hundred keys and values a
 suggestions the name and word rows alone took over a gigabyte. ``SparseRows`` keeps a corpus's rows as the matrix
 TF-IDF made and hands out a row as a dict only when one suggestion is read; rows added one at a time afterwards (the
 service's intake) are kept as the dicts they come as, and so is a row replaced (its suggestion's words changed
-meaning when the vocabulary grew). ``matrix`` gives all rows back as one matrix, which is how the
-issue finder lays out a whole corpus (``GroupSums.of_items``).
+meaning when the vocabulary grew). ``matrix`` gives all rows (or some) back as one matrix, which is how the
+issue finder lays out a whole corpus, or threads one issue's members (``GroupSums.of_items``).
 """
 from __future__ import annotations
 
@@ -71,17 +71,26 @@ class SparseRows(LazyEntries[SparseRow]):
     def __add__(self, other: Sequence[SparseRow]) -> "SparseRows":
         return SparseRows(self._matrix, self._stored, [*self._appended, *other], self._replaced)
 
-    def matrix(self, width: int) -> sp.csr_matrix:
-        """Every row as one CSR matrix ``width`` columns wide (ids in increasing order in the stored rows)."""
+    def matrix(self, width: int, positions: Sequence[int] | None = None) -> sp.csr_matrix:
+        """Every row as one CSR matrix ``width`` columns wide, or (``positions``) only those rows, in that order:
+        one issue's members are laid out without building the corpus's matrix. Each row's ids are in the order
+        ``rows[i]`` gives them (a replaced or appended row's own order), so a row's values are summed in one order
+        whichever rows are taken with it."""
         stored = self._matrix if self._matrix is not None else sp.csr_matrix((self._stored, width))
         if stored.shape[1] != width:
             stored = sp.csr_matrix((stored.data, stored.indices, stored.indptr), shape=(self._stored, width))
-        if self._replaced:  # the other rows as they are, plus the replaced ones where they were emptied
-            kept = np.ones(self._stored)
-            kept[list(self._replaced)] = 0.0
-            others = (sp.diags(kept) @ stored).tocsr()
-            others.eliminate_zeros()
-            stored = (others + rows_matrix([self._replaced.get(i, {}) for i in range(self._stored)], width)).tocsr()
-        if not self._appended:
-            return stored
-        return sp.vstack([stored, rows_matrix(self._appended, width)], format="csr")
+        if positions is None:
+            if not self._replaced and not self._appended:
+                return stored
+            positions = range(len(self))
+        positions = np.asarray(positions, dtype=np.int64).reshape(-1)
+        as_dicts = (positions >= self._stored) | np.isin(positions, np.fromiter(self._replaced, dtype=np.int64,
+                                                                                  count=len(self._replaced)))
+        # The matrix's rows, then the dicts' rows, put back in the order asked for (row indexing keeps each row's
+        # ids in their order).
+        taken = sp.vstack([stored[positions[~as_dicts]],
+                           rows_matrix([self._entry(int(p)) for p in positions[as_dicts]], width)], format="csr")
+        order = np.empty(len(positions), dtype=np.int64)
+        order[~as_dicts] = np.arange(int((~as_dicts).sum()))
+        order[as_dicts] = np.arange(int((~as_dicts).sum()), len(positions))
+        return taken[order]

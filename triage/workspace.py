@@ -784,7 +784,8 @@ class Workspace:
         return self.threads_of_issues([issue_id])[issue_id]
 
     def threads_of_issues(self, issue_ids: Sequence[str]) -> dict[str, list[tuple[str, list[str]]]]:
-        """``threads`` of many issues, found together (one finder over all of them: see ``threads_of_issues``)."""
+        """``threads`` of many issues, found together (one finder over all of them: see ``threads_of_laid_out``),
+        each the same as found alone."""
         with self._lock:
             section = self.config["issues"]["threads"]
             originals = {issue_id: [p for p in self._members.get(issue_id, [])
