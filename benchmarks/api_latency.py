@@ -55,7 +55,8 @@ READS = ("/v1/issues", "/v1/digest", "/v1/themes")
 # new suggestion went into, the path with the id left as {}). /web/issues/{} is the reviewer workspace's issue page
 # (the same issue, its suggestions and threads, rendered).
 DETAILS = (("/v1/issues/{top}", "/v1/issues", "/v1/issues/{}"), ("/v1/issues/{joined}", "joined", "/v1/issues/{}"),
-           ("/web/issues/{top}", "/v1/issues", "/web/issues/{}"), ("/v1/themes/{top}", "/v1/themes", "/v1/themes/{}"))
+           ("/web/issues/{top}", "/v1/issues", "/web/issues/{}"), ("/web/issues/{joined}", "joined", "/web/issues/{}"),
+           ("/v1/themes/{top}", "/v1/themes", "/v1/themes/{}"))
 ROUTE_WIDTH = 30
 
 

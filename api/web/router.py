@@ -244,8 +244,8 @@ def issue_page(request: Request, issue_id: str, caller: Caller | None = Depends(
             return RedirectResponse(f"/web/issues/{quote(into)}?{notice}", 303)
         return render(request, "missing.html", caller, status_code=404,
                       message=T["not_found"].format(what=T["issue"], id=issue_id))
-    ranked = workspace.key_topics()
-    rank, score = next((n, s) for n, (i, s) in enumerate(ranked, 1) if i.id == issue.id)
+    # Its place looked up, not walked to: walking scores every issue ranked above it (seconds at 100,000 stored).
+    rank, score = workspace.key_topic(issue.id)
     members = workspace.members(issue.id)
     with service.store.session() as session:
         reviews = queries.history(session, "issue", issue.id)
@@ -253,7 +253,7 @@ def issue_page(request: Request, issue_id: str, caller: Caller | None = Depends(
         member_status = queries.latest_reviews(session, "suggestion")
         names = queries.reviewer_names(session)
     weeks = pages.timeline(members)
-    return render(request, "issue.html", caller, issue=issue, rank=rank, total=len(ranked), score=score,
+    return render(request, "issue.html", caller, issue=issue, rank=rank, total=len(workspace.key_topics()), score=score,
                   bars=pages.bars(score, full_score(service, "key_topic")), members=pages.fold(members),
                   reposts=sum(1 for s in members if s.duplicate_of), weeks=weeks,
                   week_max=max((w.total for w in weeks), default=1), raisers=pages.raisers(members),
