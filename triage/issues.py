@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import heapq
 import math
+from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ import scipy.sparse as sp
 from .distinct import distinct
 from .group_sums import GroupSums, PairSums, Profile, edge_chunks
 from .names import NameExtractor
-from .neighbours import NeighbourIndex
+from .neighbours import THREADS, NeighbourIndex
 from .sparse_rows import SparseRow, SparseRows
 from .tfidf import CharNgrams, TfidfVectors, sums_in_order
 
@@ -287,11 +288,19 @@ class IssueFinder:
             graph = neighbour_graph(index, self.k, lambda f: report(0.3 * f))
         adjacency = [set(neighbours) for neighbours in graph]
         groups = items if isinstance(items, GroupSums) else GroupSums.of_profiles(items)
-        heap = []
-        for a, b in edge_chunks(adjacency):
+
+        def scored(edges: tuple[np.ndarray, np.ndarray]) -> list[tuple[float, int, int, int, int]]:
+            a, b = edges
             scores = self.rule.score_many(groups.pairs(a, b, self.rule.needs_sums))
             kept = scores >= floor
-            heap.extend(zip((-scores[kept]).tolist(), a[kept].tolist(), b[kept].tolist(), repeat(0), repeat(0)))
+            return list(zip((-scores[kept]).tolist(), a[kept].tolist(), b[kept].tolist(), repeat(0), repeat(0)))
+
+        # The first scores, batch by batch on two threads (numpy's searches and products release the interpreter;
+        # scoring reads the groups and changes nothing), taken in batch order.
+        heap = []
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            for part in pool.map(scored, edge_chunks(adjacency)):
+                heap.extend(part)
         heapq.heapify(heap)
         report(0.4)
         alive = np.ones(n, dtype=bool)
