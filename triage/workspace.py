@@ -13,6 +13,7 @@ computes on a snapshot so scoring never waits for it.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from .group_sums import Profile
 from .entries import Ranking
 from .issue_book import IssueBook
 from .issue_ids import carry_over_ids, format_id, id_number
-from .issues import IssueFinder, TextViews, day_of, threads_of_laid_out, with_originals
+from .issues import IssueFinder, TextViews, day_of, neighbour_graph, threads_of_laid_out, with_originals
 from .linkage import rule_from_config
 from .names import name_extractor_from_config
 from .neighbours import NeighbourIndex
@@ -192,14 +193,23 @@ class Workspace:
         ``segmenter_fitted``: the workspace's segmenter was just fitted on exactly these tokens (``pipeline.prepare``
         fits it for the keywords), so it is not fitted again."""
         with self._lock:
-            self._load(suggestions, vectors, tokens, fit_segmenter=not segmenter_fitted)
+            self._load(suggestions, vectors, tokens, fit_segmenter=not segmenter_fitted, views=False)
+            graph = None
+            if self.suggestions:
+                # The neighbour graph is numpy's work (its products, partitions and sorts release the interpreter),
+                # the vocabularies are Python's: the graph is searched on another thread while they are learnt.
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    searched = pool.submit(neighbour_graph, self._index, self.finder.k)
+                    self._refit_views()
+                    graph = searched.result()
             self._issue_of = [None] * len(self.suggestions)
             # Nothing else can hold the workspace meanwhile, so the index just built serves as the snapshot.
-            self._recluster(progress, self._index)
+            self._recluster(progress, self._index, graph)
         return self
 
     def _load(self, suggestions: Sequence[Suggestion], vectors: np.ndarray,
-              tokens: Sequence[list[str]] | None, fit_segmenter: bool = True) -> None:
+              tokens: Sequence[list[str]] | None, fit_segmenter: bool = True, views: bool = True) -> None:
+        """Take the suggestions, their vectors and tokens; ``views``: learn the name and word views too."""
         self._reset(dim=vectors.shape[1] if len(vectors) else None)
         if not len(suggestions):
             return
@@ -210,7 +220,8 @@ class Workspace:
         if fit_segmenter:
             self.segmenter.fit(self.tokens)
         self._pos = {s.id: i for i, s in enumerate(self.suggestions)}
-        self._refit_views()
+        if views:
+            self._refit_views()
 
     @property
     def linker(self) -> DuplicateLinker:
@@ -612,7 +623,8 @@ class Workspace:
         """
         return self._recluster(progress, None)
 
-    def _recluster(self, progress: Progress | None, index: NeighbourIndex | None) -> dict[str, str]:
+    def _recluster(self, progress: Progress | None, index: NeighbourIndex | None,
+                   graph: list[set[int]] | None = None) -> dict[str, str]:
         report = progress or (lambda fraction, stage: None)
         with self._lock:
             n = len(self.suggestions)
@@ -635,7 +647,8 @@ class Workspace:
             index.add(vectors)
         report(0.25, "index")
         items = views.item_sums(snapshot, vectors, name_rows, word_rows)
-        labels = self.finder.fit(index, items, progress=lambda f: report(0.25 + 0.7 * f, "linking")).labels_
+        labels = self.finder.fit(index, items, progress=lambda f: report(0.25 + 0.7 * f, "linking"),
+                                 graph=graph).labels_
         with self._lock:
             ordered, ids = self._grouped(labels, range(n), old)
             if self._open is not None:  # every suggestion may move: the write in progress notes where all were
