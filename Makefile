@@ -24,10 +24,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[st,test]'
 	touch $@
 
+# An editable install leaves the package's bytecode uncompiled, and environments that set PYTHONDONTWRITEBYTECODE
+# (this one does) never cache it: every run would compile ~50 modules again. Compiling here, as installing a wheel
+# does, skips files already up to date.
+COMPILE := $(BIN)/python -m compileall -q triage api
+
 setup: $(VENV)/.installed
+	$(COMPILE)
 
 setup-test: $(VENV)/.installed-test
 	bash scripts/system-packages.sh
+	$(COMPILE)
 
 demo: setup
 	$(BIN)/triage run samples/suggestions.csv --out $(OUT)
