@@ -244,6 +244,49 @@ def test_themes_after_reviewers_split_and_merge_issues_equal_finding_them_afresh
         assert theme_answers(workspace.themes(), workspace.theme_candidates()) == fresh_theme_answers(workspace)
 
 
+def test_an_issues_threads_are_kept_through_writes_elsewhere_and_found_again_when_its_members_or_their_rows_change(
+        corpus, monkeypatch):
+    # Reading a large issue is mostly finding its threads, so they are kept between writes; a kept answer must never
+    # outlive a change to what it was laid out from: the issue's members, or a member's rows (a word entering the
+    # vocabulary gives a member a new word row though the members stay the same).
+    workspace, vectors = fitted(corpus)
+    threads = workspace.threads_of_issues([issue.id for issue in workspace.issues()])
+    issue_id = max(threads, key=lambda i: (len(threads[i]), i))
+    assert len(threads[issue_id]) >= 2
+    laid_out: list[str] = []
+    find = workspace._find_threads
+    monkeypatch.setattr(workspace, "_find_threads", lambda ids: laid_out.extend(ids) or find(ids))
+    before = workspace.threads(issue_id)
+    assert not laid_out  # kept from the first read
+
+    # A write elsewhere: a repeat of another issue's suggestion, which enters no word that the issue's members use.
+    members = set(workspace.issue(issue_id).members)
+    other = next(s for s in workspace.suggestions if s.id not in members and s.duplicate_of is None)
+    workspace.add([dataclasses.replace(other, id="again-1", duplicate_of=None)], vectors[other.id][None, :])
+    assert workspace.issue_of("again-1") != issue_id
+    assert workspace.threads(issue_id) == before and not laid_out
+
+    # A write that enters a word only one member used: that member's row changes, the members do not.
+    used = {}
+    for position, tokens in enumerate(workspace.tokens):
+        for word in set(tokens):
+            used.setdefault(word, []).append(position)
+    vocabulary = workspace._views.word_vectoriser_.vocabulary_
+    word = next(w for p in workspace.positions(sorted(members)) for w in workspace.tokens[p]
+                if w not in vocabulary and used[w] == [p] and len(w) >= 2)
+    text = dataclasses.replace(other, id="again-2", duplicate_of=None, body=f"{other.body} {word}")
+    assert word in workspace.segmenter.tokens(text.text)
+    workspace.add([text], vectors[other.id][None, :])
+    assert workspace.issue_of("again-2") != issue_id and set(workspace.issue(issue_id).members) == members
+    assert workspace.threads(issue_id) == find([issue_id])[issue_id] and laid_out == [issue_id]
+
+    # A write to the issue: its largest thread split off, so the threads shown must be the rest's.
+    workspace.split(issue_id, [m for m in before[0][1] if workspace.get(m).duplicate_of is None])
+    after = workspace.threads(issue_id)
+    assert after == find([issue_id])[issue_id] and after != before
+    assert not {m for _, ids in after for m in ids} & set(before[0][1])
+
+
 def test_one_issues_threads_after_intake_are_those_of_the_export_laid_out_from_the_same_floats(corpus):
     # The issue page finds one issue's threads from its members' rows alone; the export finds every issue's from
     # the corpus's. After intake the rows are partly the fit's matrix and partly rows appended or replaced one at a
@@ -262,7 +305,7 @@ def test_one_issues_threads_after_intake_are_those_of_the_export_laid_out_from_t
     exported = workspace.threads_of_issues(issue_ids)
     assert sum(bool(threads) for threads in exported.values()) >= 2
     for issue_id in issue_ids:
-        assert workspace.threads(issue_id) == exported[issue_id]
+        assert workspace._find_threads([issue_id])[issue_id] == exported[issue_id]
 
     def same_floats(laid_out: GroupSums, profiles: GroupSums) -> None:
         assert laid_out.vectors.tobytes() == profiles.vectors.tobytes()

@@ -134,6 +134,9 @@ class Workspace:
         self._views_size = 0
         self._name_rows = SparseRows(None)
         self._word_rows = SparseRows(None)
+        # Per issue, its threads and the members they were found for (see ``threads_of_issues``). Kept through writes
+        # that leave the issue alone, unlike ``_cache``: finding a large issue's threads is most of reading it.
+        self._threads: dict[str, tuple[tuple[int, ...], list[tuple[str, list[str]]]]] = {}
         # Issues' profiles built so far (``_profile``): a fit of 100,000 suggestions needs hardly any of them.
         self._profiles: dict[str, Profile] = {}
         # Reviewers' splits and merges, in the order made: applied again after every re-cluster.
@@ -240,6 +243,7 @@ class Workspace:
         self._views = TextViews(self._names)
         self._name_rows, self._word_rows = self._views.fit_transform(titles, bodies, self.tokens)
         self._views_size = len(self.suggestions)
+        self._threads.clear()  # every row may have changed
 
     def _learn(self, position: int) -> None:
         """Take a stored suggestion into the name and word vocabularies (``TextViews.learn``) and give it its rows.
@@ -254,6 +258,7 @@ class Workspace:
         self._name_rows.append({})
         self._word_rows.append({})
         for p in [position, *changed]:
+            self._threads.pop(self._issue_of[p], None)  # its threads were laid out with its members' old rows
             profile = self._profiles.get(self._issue_of[p])  # the new suggestion has no issue yet
             if profile is not None:
                 profile.withdraw(self._item(p))
@@ -657,6 +662,7 @@ class Workspace:
             self._views, self._views_size = views, n
             self._name_rows, self._word_rows = name_rows, word_rows
             self._profiles = {}
+            self._threads.clear()
             for position in range(n, len(self.suggestions)):  # added meanwhile
                 self._learn(position)
             self._issue_of = [None] * len(self.suggestions)
@@ -798,32 +804,50 @@ class Workspace:
 
     def threads_of_issues(self, issue_ids: Sequence[str]) -> dict[str, list[tuple[str, list[str]]]]:
         """``threads`` of many issues, found together (one finder over all of them: see ``threads_of_laid_out``),
-        each the same as found alone."""
+        each the same as found alone.
+
+        An issue's threads are kept with the members they were found for, and found again when its members change
+        or when a member's rows do (a word entering the vocabulary, ``_learn``; new vocabularies, which drop them
+        all): a write elsewhere leaves them as they were, so reading a large issue again does not redo them."""
         with self._lock:
-            section = self.config["issues"]["threads"]
-            originals = {issue_id: [p for p in self._members.get(issue_id, [])
-                                    if self.suggestions[p].duplicate_of is None] for issue_id in issue_ids}
-            # Too few for two threads: not worth laying out their members.
-            split = [issue_id for issue_id in issue_ids if len(originals[issue_id]) >= 2 * section["min_size"]]
-            found: dict[str, list[tuple[str, list[str]]]] = {issue_id: [] for issue_id in issue_ids}
-            if not split:
-                return found
-            # Every member as a group of one, straight from the corpus's rows (``_item`` for each, to the bit).
-            positions = [p for issue_id in split for p in originals[issue_id]]
-            items = self._views.item_sums([self.suggestions[p] for p in positions], self._index.vectors[positions],
-                                          self._name_rows, self._word_rows, positions)
-            groups = threads_of_laid_out(self.finder, [len(originals[issue_id]) for issue_id in split], items,
-                                         section["strictness"], section["min_size"])
-            for issue_id, threads in zip(split, groups):
-                for group in threads:
-                    positions = [originals[issue_id][i] for i in group]
-                    vectors = self._index.vectors[positions]
-                    centre = positions[int(np.argmax(vectors @ vectors.sum(axis=0)))]
-                    ids = {self.suggestions[p].id for p in positions}
-                    reposts = [self.suggestions[p].id for p in self._members[issue_id]
-                               if self.suggestions[p].duplicate_of in ids]
-                    found[issue_id].append((self.suggestions[centre].title, sorted(ids) + sorted(reposts)))
+            found: dict[str, list[tuple[str, list[str]]]] = {}
+            for issue_id in issue_ids:
+                kept = self._threads.get(issue_id)
+                if kept is not None and kept[0] == tuple(self._members.get(issue_id, ())):
+                    found[issue_id] = kept[1]
+            missing = [issue_id for issue_id in dict.fromkeys(issue_ids) if issue_id not in found]
+            for issue_id, threads in self._find_threads(missing).items():
+                self._threads[issue_id] = (tuple(self._members.get(issue_id, ())), threads)
+                found[issue_id] = threads
+            # Copies: the kept lists are not the caller's to change.
+            return {issue_id: [(label, list(ids)) for label, ids in found[issue_id]] for issue_id in issue_ids}
+
+    def _find_threads(self, issue_ids: Sequence[str]) -> dict[str, list[tuple[str, list[str]]]]:
+        """``threads_of_issues`` laid out afresh from the issues' members and their rows."""
+        section = self.config["issues"]["threads"]
+        originals = {issue_id: [p for p in self._members.get(issue_id, [])
+                                if self.suggestions[p].duplicate_of is None] for issue_id in issue_ids}
+        # Too few for two threads: not worth laying out their members.
+        split = [issue_id for issue_id in issue_ids if len(originals[issue_id]) >= 2 * section["min_size"]]
+        found: dict[str, list[tuple[str, list[str]]]] = {issue_id: [] for issue_id in issue_ids}
+        if not split:
             return found
+        # Every member as a group of one, straight from the corpus's rows (``_item`` for each, to the bit).
+        positions = [p for issue_id in split for p in originals[issue_id]]
+        items = self._views.item_sums([self.suggestions[p] for p in positions], self._index.vectors[positions],
+                                      self._name_rows, self._word_rows, positions)
+        groups = threads_of_laid_out(self.finder, [len(originals[issue_id]) for issue_id in split], items,
+                                     section["strictness"], section["min_size"])
+        for issue_id, threads in zip(split, groups):
+            for group in threads:
+                positions = [originals[issue_id][i] for i in group]
+                vectors = self._index.vectors[positions]
+                centre = positions[int(np.argmax(vectors @ vectors.sum(axis=0)))]
+                ids = {self.suggestions[p].id for p in positions}
+                reposts = [self.suggestions[p].id for p in self._members[issue_id]
+                           if self.suggestions[p].duplicate_of in ids]
+                found[issue_id].append((self.suggestions[centre].title, sorted(ids) + sorted(reposts)))
+        return found
 
     def members(self, issue_id: str) -> list[Suggestion]:
         with self._lock:
