@@ -3,8 +3,10 @@
 Runs the job in a fresh subprocess once to fill the vector and token caches (skipped with ``--warm``), then
 ``--repeat`` more times, and prints each run's steps as the CLI reports them (export included), what the process
 spent outside them (interpreter start and imports), the wall time of the whole process, its CPU seconds and the load
-average beside it. The target is the whole command, so it is judged on the process, not the steps: by wall time, and
-by CPU seconds, the steadier figure on a shared machine.
+average beside it. The target is the whole command, so it is judged on the process, not the steps, by the wall time a
+user waits (meaningful on a quiet machine: see the load column). CPU seconds, all threads summed, are the steadier
+figure for comparing two versions on a busy machine, not a verdict: the neighbour search and the first edge scores
+run on both cores, so CPU seconds exceed wall time by design.
 
     .venv/bin/python benchmarks/main_job.py                                 # messages_hot.xlsx, 2 timed runs
     .venv/bin/python benchmarks/main_job.py --data samples/suggestions.csv --warm
@@ -68,8 +70,8 @@ def main() -> int:
     print("steps = the job's own steps as the CLI reports them (wall); outside = the rest of the process (interpreter "
           "start, imports); process = the whole command (wall); cpu s = its user + system seconds; load = 1-minute "
           "load average before the run (2 cores)")
-    print(f"target (whole command <= {TARGET_SECONDS:.0f} s): wall {'met' if wall <= TARGET_SECONDS else 'NOT met'} "
-          f"(best {wall:.2f} s), CPU {'met' if cpu <= TARGET_SECONDS else 'NOT met'} (best {cpu:.2f} s)")
+    print(f"target (whole command <= {TARGET_SECONDS:.0f} s wall): {'met' if wall <= TARGET_SECONDS else 'NOT met'} "
+          f"(best {wall:.2f} s; CPU best {cpu:.2f} s, both cores' seconds summed, for comparisons only)")
     return 0
 
 
