@@ -70,6 +70,41 @@ def test_eval_cv_prints_each_fold_the_mean_and_the_baseline(cache, capsys):
     assert [int(fold[1]) for fold in folds] == [4, 3, 3]  # 10 issues dealt into 3 folds
 
 
+def test_repeated_cv_deals_the_folds_again_and_reports_each_dealing_and_their_mean(problem):
+    gold = load_gold(GOLD)
+    report = cross_validate(problem, gold, k=3, inner=2, repeats=2)
+    dealings = report["repeats"]
+    assert [d["seed"] for d in dealings] == [0, 1]
+    held_out = [[fold["issues"] for fold in d["folds"]] for d in dealings]
+    assert held_out[0] != held_out[1]  # another dealing, not the same folds twice
+    for folds in held_out:  # every issue held out once per dealing
+        assert sorted(i for fold in folds for i in fold) == sorted(g["id"] for g in gold)
+    assert report["mean_f1"] == pytest.approx(sum(d["mean_f1"] for d in dealings) / 2, abs=1e-4)
+    assert report["baseline_mean_f1"] == pytest.approx(sum(d["baseline_mean_f1"] for d in dealings) / 2, abs=1e-4)
+    assert len(report["folds"]) == 6 and [len(i["pieces_per_dealing"]) for i in report["issues"]] == [2] * len(gold)
+    assert report["mean_f1"] == pytest.approx(sum(i["f1"] for i in report["issues"]) / len(gold), abs=1e-3)
+    first = cross_validate(problem, gold, k=3, inner=2)
+    assert dealings[0]["mean_f1"] == first["mean_f1"]  # the first dealing is the plain --cv figure
+
+
+def test_eval_cv_repeats_prints_each_dealing_and_the_spread(cache, capsys):
+    code = main(["eval", "--data", str(SAMPLE), "--gold", str(GOLD), "--cv", "3", "--inner", "2", "--repeats", "2",
+                 "--embedder", "tfidf", "--set", f'embed.cache_dir="{cache}"'])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "3 折交叉验证 × 2 次分折" in out
+    rows = [line.split() for line in out.splitlines() if line[:2] in ("1 ", "2 ") and line.split()[1] in ("0", "1")]
+    assert [row[1] for row in rows] == ["0", "1"] and all(len(row) == 4 + 3 for row in rows)  # seed, F1s, 3 thresholds
+    assert "（2 次分折 " in out and " / " in out  # the spread, and each issue's pieces in both dealings
+
+
+def test_eval_repeats_without_cv_is_a_one_line_error(cache, capsys):
+    code = main(["eval", "--data", str(SAMPLE), "--gold", str(GOLD), "--repeats", "3", "--embedder", "tfidf",
+                 "--set", f'embed.cache_dir="{cache}"'])
+    assert code == 2
+    assert "--repeats" in capsys.readouterr().err
+
+
 def test_eval_cv_with_more_folds_than_issues_is_a_one_line_error(cache, capsys):
     code = main(["eval", "--data", str(SAMPLE), "--gold", str(GOLD), "--cv", "50", "--embedder", "tfidf",
                  "--set", f'embed.cache_dir="{cache}"'])

@@ -241,13 +241,42 @@ def baseline_held_out(reports: Sequence[dict[str, Any]], train: set[str], held: 
 
 
 def cross_validate(problem: Problem, gold: Sequence[Mapping[str, Any]], k: int = 5, inner: int = 5,
-                   C: float = 1.0, log: Log | None = None) -> dict[str, Any]:
+                   C: float = 1.0, log: Log | None = None, repeats: int = 1) -> dict[str, Any]:
     """K-fold over gold issues: fit the learned rule (threshold by inner CV) and the baseline's threshold on K−1
-    folds, cluster everything, score the held-out fold's issues. Every gold issue is scored once."""
+    folds, cluster everything, score the held-out fold's issues. Every gold issue is scored once per dealing.
+
+    With ``repeats`` > 1 the issues are dealt into folds again from seeds 1, 2, … and the whole procedure runs once per
+    dealing: with a few dozen gold issues, which of them fall together moves one dealing's figure by a few hundredths,
+    more than most changes to the rule, so a difference smaller than the spread of the dealings is no difference. The
+    figures are then means over the dealings, each dealing's own in ``repeats``.
+    """
+    if repeats < 1:
+        raise ValueError(f"交叉验证的重复次数须至少为 1：{repeats}")
     log = log or (lambda message: None)
     levels = reference_levels(problem)
-    fold = folds_of(gold, k)
     reports = baseline_reports(problem, gold)
+    dealings = []
+    for seed in range(repeats):
+        if repeats > 1:
+            log(f"第 {seed + 1}/{repeats} 次分折（种子 {seed}）")
+        dealings.append(_dealt_once(problem, gold, k, inner, C, log, levels, reports, seed))
+    report: dict[str, Any] = {"k": k, "inner": inner, **dealings[0]}
+    if repeats > 1:
+        report.update(
+            repeats=[{key: dealing[key] for key in ("seed", "mean_f1", "baseline_mean_f1", "folds")}
+                     for dealing in dealings],
+            folds=[fold for dealing in dealings for fold in dealing["folds"]],
+            mean_f1=round(float(np.mean([d["mean_f1"] for d in dealings])), 4),
+            baseline_mean_f1=round(float(np.mean([d["baseline_mean_f1"] for d in dealings])), 4),
+            issues=_averaged([d["issues"] for d in dealings]),
+            baseline_issues=_averaged([d["baseline_issues"] for d in dealings]))
+    return report
+
+
+def _dealt_once(problem: Problem, gold: Sequence[Mapping[str, Any]], k: int, inner: int, C: float, log: Log,
+                levels: list[np.ndarray], reports: Sequence[dict[str, Any]], seed: int) -> dict[str, Any]:
+    """One dealing of ``cross_validate``: the folds dealt from ``seed``, each held out once."""
+    fold = folds_of(gold, k, seed)
     folds, learned_issues, baseline_issues = [], [], []
     for number in range(k):
         train = [g for g, f in zip(gold, fold) if f != number]
@@ -259,7 +288,7 @@ def cross_validate(problem: Problem, gold: Sequence[Mapping[str, Any]], k: int =
         base_threshold, baseline = baseline_held_out(reports, {g["id"] for g in train}, {g["id"] for g in held})
         learned_issues += learned["issues"]
         baseline_issues += baseline
-        folds.append({"fold": number, "issues": [g["id"] for g in held], "threshold": model.threshold,
+        folds.append({"seed": seed, "fold": number, "issues": [g["id"] for g in held], "threshold": model.threshold,
                       "mean_f1": learned["mean_f1"], "baseline_threshold": base_threshold,
                       "baseline_mean_f1": round(sum(i["f1"] for i in baseline) / len(baseline), 4)})
         log(f"  留出平均 F1：学习规则 {folds[-1]['mean_f1']:.4f}，单阈值基线 {folds[-1]['baseline_mean_f1']:.4f}")
@@ -267,11 +296,24 @@ def cross_validate(problem: Problem, gold: Sequence[Mapping[str, Any]], k: int =
     learned_issues.sort(key=lambda i: order[i["id"]])
     baseline_issues.sort(key=lambda i: order[i["id"]])
     return {
-        "k": k, "inner": inner, "folds": folds,
+        "seed": seed, "folds": folds,
         "mean_f1": round(sum(i["f1"] for i in learned_issues) / len(gold), 4),
         "baseline_mean_f1": round(sum(i["f1"] for i in baseline_issues) / len(gold), 4),
         "issues": learned_issues, "baseline_issues": baseline_issues,
     }
+
+
+def _averaged(dealings: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each gold issue's results over several dealings (in the same order): precision, recall and F1 averaged, and
+    the pieces it split into in each dealing."""
+    averaged = []
+    for items in zip(*dealings):
+        first = items[0]
+        averaged.append({"id": first["id"], "title": first["title"], "gold_size": first["gold_size"],
+                         **{key: round(float(np.mean([item[key] for item in items])), 4)
+                            for key in ("f1", "precision", "recall")},
+                         "pieces_per_dealing": [item["pieces"] for item in items]})
+    return averaged
 
 
 def train(problem: Problem, gold: Sequence[Mapping[str, Any]], folds: int = 5, C: float = 1.0,

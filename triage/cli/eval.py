@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--cv", type=int, metavar="K", help="按金标准问题做 K 折交叉验证（如 5）")
     parser.add_argument("--inner", type=int, default=5, metavar="K",
                         help="交叉验证时，每个外层折内选阈值的内层折数（默认 5）")
+    parser.add_argument("--repeats", type=int, default=1, metavar="R",
+                        help="交叉验证重复 R 次，每次按不同种子重新分折，报告各次与平均（默认 1）：问题少时，"
+                             "分折的运气能让一次的数字差出几个百分点")
     add_column_flags(parser)
     parser.add_argument("--embedder", metavar="NAME", help="嵌入器（默认 e5）")
     parser.add_argument("--json", action="store_true", help="只在标准输出打印一个 JSON 对象")
@@ -42,6 +45,8 @@ def run_eval(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if not args.db and not (args.data and args.gold):
         raise UserError("请给出 --data 与 --gold，或给出 --db")
+    if args.repeats != 1 and not args.cv:
+        raise UserError("--repeats 只用于交叉验证：请同时给出 --cv K")
     started = time.perf_counter()
     try:
         gold = load_gold(args.gold) if args.gold else []
@@ -112,14 +117,16 @@ def _add_baseline(report: dict, config: dict, problem: Problem, gold: list) -> N
 
 def _cross_validated(problem: Problem, gold: list, args: argparse.Namespace) -> dict:
     try:
-        return cross_validate(problem, gold, args.cv, args.inner,
+        return cross_validate(problem, gold, args.cv, args.inner, repeats=args.repeats,
                               log=lambda message: print(message, file=sys.stderr, flush=True))
     except ValueError as error:
         raise UserError(str(error)) from None
 
 
 def _pieces(item: dict) -> str:
-    return "+".join(str(p) for p in item["pieces"]) or "-"
+    """How a gold issue split: ``13+1``, or one such per dealing of a repeated cross-validation."""
+    dealings = item.get("pieces_per_dealing", [item.get("pieces")])
+    return " / ".join("+".join(str(p) for p in pieces) or "-" for pieces in dealings)
 
 
 def _print_full(report: dict, n_gold: int) -> None:
@@ -130,12 +137,12 @@ def _print_full(report: dict, n_gold: int) -> None:
         line += f"；单阈值基线（余弦 ≥ {baseline['threshold']}）{baseline['mean_f1']:.4f}"
     print(line)
     print(f"{'编号':<6}{'F1':>7}{'精确率':>7}{'召回率':>7}{'基线F1':>7}{'预测规模':>8}{'金标准':>6}{'热度名次':>8}"
-          f"  {'片段':<10}标题")
+          f"  {'片段':<10} 标题")
     for item in report["issues"]:
         base = f"{baseline['issues'][item['id']]:>7.3f}" if baseline else f"{'-':>7}"
         print(f"{item['id']:<6}{item['f1']:>7.3f}{item['precision']:>7.3f}{item['recall']:>7.3f}{base}"
               f"{item['predicted_size']:>8}{item['gold_size']:>6}{item['hot_rank'] or '-':>8}  "
-              f"{_pieces(item):<10}{item['title']}")
+              f"{_pieces(item):<10} {item['title']}")
     if "themes" in report:
         themes, baseline = report["themes"], report["themes"]["baseline_topic"]
         print(f"主题（成对，{n_gold} 个金标准问题，预测主题 {themes['n_predicted_themes']} 个）："
@@ -147,15 +154,27 @@ def _print_full(report: dict, n_gold: int) -> None:
 
 
 def _print_cv(report: dict, n_gold: int) -> None:
-    print(f"{report['k']} 折交叉验证（按金标准问题分折；每折内阈值由 {report['inner']} 折内层交叉验证选定），"
+    repeats = report.get("repeats")
+    dealt = f" × {len(repeats)} 次分折" if repeats else ""
+    print(f"{report['k']} 折交叉验证{dealt}（按金标准问题分折；每折内阈值由 {report['inner']} 折内层交叉验证选定），"
           f"{n_gold} 个金标准问题，用时 {report['seconds']:.1f}s")
-    print(f"{'折':<4}{'问题数':>6}{'阈值':>7}{'平均F1':>8}{'基线阈值':>9}{'基线F1':>8}  留出问题")
-    for fold in report["folds"]:
-        print(f"{fold['fold'] + 1:<4}{len(fold['issues']):>6}{fold['threshold']:>7}{fold['mean_f1']:>8.4f}"
-              f"{fold['baseline_threshold']:>9}{fold['baseline_mean_f1']:>8.4f}  {' '.join(fold['issues'])}")
-    print(f"交叉验证平均 F1 = {report['mean_f1']:.4f}；单阈值基线 {report['baseline_mean_f1']:.4f}")
-    print(f"{'编号':<6}{'F1':>7}{'精确率':>7}{'召回率':>7}{'基线F1':>7}{'金标准':>6}  {'片段':<10}标题")
+    if repeats:
+        print(f"{'次':<4}{'种子':>4}{'平均F1':>8}{'基线F1':>8}  各折阈值")
+        for number, dealing in enumerate(repeats, start=1):
+            print(f"{number:<4}{dealing['seed']:>4}{dealing['mean_f1']:>8.4f}{dealing['baseline_mean_f1']:>8.4f}  "
+                  f"{' '.join(str(fold['threshold']) for fold in dealing['folds'])}")
+        spread = [d["mean_f1"] for d in repeats]
+        base = [d["baseline_mean_f1"] for d in repeats]
+        print(f"交叉验证平均 F1 = {report['mean_f1']:.4f}（{len(repeats)} 次分折 {min(spread):.4f}–{max(spread):.4f}）；"
+              f"单阈值基线 {report['baseline_mean_f1']:.4f}（{min(base):.4f}–{max(base):.4f}）")
+    else:
+        print(f"{'折':<4}{'问题数':>6}{'阈值':>7}{'平均F1':>8}{'基线阈值':>9}{'基线F1':>8}  留出问题")
+        for fold in report["folds"]:
+            print(f"{fold['fold'] + 1:<4}{len(fold['issues']):>6}{fold['threshold']:>7}{fold['mean_f1']:>8.4f}"
+                  f"{fold['baseline_threshold']:>9}{fold['baseline_mean_f1']:>8.4f}  {' '.join(fold['issues'])}")
+        print(f"交叉验证平均 F1 = {report['mean_f1']:.4f}；单阈值基线 {report['baseline_mean_f1']:.4f}")
+    print(f"{'编号':<6}{'F1':>7}{'精确率':>7}{'召回率':>7}{'基线F1':>7}{'金标准':>6}  {'片段':<10} 标题")
     baseline = {i["id"]: i["f1"] for i in report["baseline_issues"]}
     for item in report["issues"]:
         print(f"{item['id']:<6}{item['f1']:>7.3f}{item['precision']:>7.3f}{item['recall']:>7.3f}"
-              f"{baseline[item['id']]:>7.3f}{item['gold_size']:>6}  {_pieces(item):<10}{item['title']}")
+              f"{baseline[item['id']]:>7.3f}{item['gold_size']:>6}  {_pieces(item):<10} {item['title']}")
